@@ -1,0 +1,15 @@
+//! skilldeck: spaced-repetition flashcards from Markdown decks mapped to an exam's skills
+//! outline, compiled into one SQLite database.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod coverage;
+pub mod deck;
+pub mod error;
+pub mod outline;
+pub mod store;
+pub mod sync;
+pub mod types;
+
+pub use error::{Error, Result};

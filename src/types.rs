@@ -1,0 +1,239 @@
+//! Newtypes for the values that cross module boundaries: deck and note identities, skill ids,
+//! note kinds and timestamps. Each carries its own validation, `Display` and SQLite mapping, so
+//! no raw string or integer stands for one of them elsewhere.
+
+use std::fmt;
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use serde::Serialize;
+
+/// Whether `s` is a slug: lowercase ASCII letters, digits and `-`, starting with a letter or digit.
+pub fn is_slug(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.0.as_str()))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                value.as_str().map(|s| $name(s.to_owned()))
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A deck's slug (`deck.toml` `id`): the namespace of its notes and Anki GUIDs.
+    DeckId
+);
+string_id!(
+    /// A note's id, unique in its deck: an explicit `{#id}` or a derived `h-…` hash id.
+    NoteId
+);
+string_id!(
+    /// A skill id from an outline.
+    SkillId
+);
+
+impl DeckId {
+    /// A deck id from a slug; `None` when `s` is not a slug.
+    pub fn parse(s: &str) -> Option<Self> {
+        is_slug(s).then(|| DeckId(s.to_owned()))
+    }
+}
+
+impl NoteId {
+    /// The prefix of ids derived from a hash of the prompt.
+    pub const HASH_PREFIX: &'static str = "h-";
+
+    /// A note id from an explicit `{#id}`; `None` when `s` is not a slug.
+    pub fn parse(s: &str) -> Option<Self> {
+        is_slug(s).then(|| NoteId(s.to_owned()))
+    }
+
+    /// The id derived from a prompt: `h-` and 12 hex digits of a hash of the normalised prompt.
+    pub fn from_prompt(prompt: &str) -> Self {
+        let normalised = normalise_prompt(prompt);
+        let hash = blake3::hash(normalised.as_bytes()).to_hex();
+        NoteId(format!("{}{}", Self::HASH_PREFIX, &hash[..12]))
+    }
+
+    /// Whether this id was derived from the prompt rather than written by the author.
+    pub fn is_derived(&self) -> bool {
+        self.0.starts_with(Self::HASH_PREFIX) && self.0.len() == 14
+    }
+}
+
+/// Lowercase, with every run of whitespace collapsed to one space and the ends trimmed.
+pub fn normalise_prompt(prompt: &str) -> String {
+    prompt
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl SkillId {
+    /// A skill id as written in an outline or a note (validated by the outline loader).
+    pub fn new(s: impl Into<String>) -> Self {
+        SkillId(s.into())
+    }
+}
+
+/// What kind of note a block is, and so how many cards it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteKind {
+    /// Prompt → answer: one card.
+    Basic,
+    /// Prompt → answer and answer → prompt: two cards.
+    Reversed,
+    /// `{{cN::…}}` deletions: one card per cloze number.
+    Cloze,
+    /// A task list of options, some checked: one card.
+    Choice,
+}
+
+impl NoteKind {
+    /// The name stored in the database and shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::Basic => "basic",
+            NoteKind::Reversed => "reversed",
+            NoteKind::Cloze => "cloze",
+            NoteKind::Choice => "choice",
+        }
+    }
+}
+
+impl fmt::Display for NoteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for NoteKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for NoteKind {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value.as_str()? {
+            "basic" => Ok(NoteKind::Basic),
+            "reversed" => Ok(NoteKind::Reversed),
+            "cloze" => Ok(NoteKind::Cloze),
+            "choice" => Ok(NoteKind::Choice),
+            other => Err(FromSqlError::Other(
+                format!("unknown note kind {other:?}").into(),
+            )),
+        }
+    }
+}
+
+/// A moment in time, as milliseconds since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// A timestamp from milliseconds since the epoch.
+    pub fn from_millis(ms: i64) -> Self {
+        Timestamp(ms)
+    }
+
+    /// Milliseconds since the epoch.
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// The timestamp as a UTC date-time.
+    pub fn to_datetime(self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.0).unwrap_or_default()
+    }
+}
+
+impl From<chrono::DateTime<chrono::Utc>> for Timestamp {
+    fn from(value: chrono::DateTime<chrono::Utc>) -> Self {
+        Timestamp(value.timestamp_millis())
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}",
+            self.to_datetime()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    }
+}
+
+impl ToSql for Timestamp {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
+    }
+}
+
+impl FromSql for Timestamp {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value.as_i64().map(Timestamp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!(is_slug("ci-trigger-paths"));
+        assert!(is_slug("a1"));
+        assert!(!is_slug("-a"));
+        assert!(!is_slug("A"));
+        assert!(!is_slug("a_b"));
+        assert!(!is_slug(""));
+    }
+
+    #[test]
+    fn derived_ids_ignore_case_and_spacing() {
+        let a = NoteId::from_prompt("What does  this\ntrigger do?");
+        let b = NoteId::from_prompt("what does this trigger do?");
+        assert_eq!(a, b);
+        assert!(a.is_derived());
+        assert_eq!(a.as_str().len(), 14);
+        assert!(
+            !NoteId::parse("my-note")
+                .map(|n| n.is_derived())
+                .unwrap_or(true)
+        );
+    }
+}
