@@ -2,7 +2,7 @@
 //! parses each file and checks what needs the whole deck or the disk: unique ids, skills
 //! against the outline, images that exist inside the deck.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -255,6 +255,7 @@ pub fn load_scanned(scan: DeckScan) -> Result<Deck> {
 
     let mut files = Vec::with_capacity(scan.files.len());
     let mut notes = Vec::new();
+    let mut broken_front_matter: HashSet<String> = HashSet::new();
     for stat in &scan.files {
         let display = scan.display(&stat.path);
         if stat.size > MAX_FILE_BYTES {
@@ -293,6 +294,10 @@ pub fn load_scanned(scan: DeckScan) -> Result<Deck> {
         };
         let parsed = parse::parse_file(&display, &text);
         diagnostics.extend(parsed.diagnostics);
+        if !parsed.front_matter_ok {
+            // The file's skill is unknown: calling each note skill-less would only repeat that.
+            broken_front_matter.insert(stat.path.clone());
+        }
         for note in parsed.notes {
             check_images(
                 &scan.root,
@@ -316,8 +321,12 @@ pub fn load_scanned(scan: DeckScan) -> Result<Deck> {
 
     check_ids(&scan, &notes, &mut diagnostics);
     if let Some(outline) = &outline {
-        check_skills(&scan, outline, &notes, &mut diagnostics);
+        let checked = notes
+            .iter()
+            .filter(|n| !broken_front_matter.contains(&n.path));
+        check_skills(&scan, outline, checked, &mut diagnostics);
     }
+    diagnostics.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
     Ok(Deck {
         scan,
         manifest,
@@ -360,10 +369,10 @@ fn check_ids(scan: &DeckScan, notes: &[DeckNote], diagnostics: &mut Vec<Diagnost
 }
 
 /// With an outline, every note names a skill the outline has.
-fn check_skills(
+fn check_skills<'a>(
     scan: &DeckScan,
     outline: &Outline,
-    notes: &[DeckNote],
+    notes: impl Iterator<Item = &'a DeckNote>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for n in notes {

@@ -99,4 +99,6 @@ pub struct ParsedFile {
     pub title: Option<String>,
     pub notes: Vec<Note>,
     pub diagnostics: Vec<Diagnostic>,
+    /// False when the front matter could not be read (its skill and tags are then unknown).
+    pub front_matter_ok: bool,
 }

@@ -38,6 +38,7 @@ pub fn markdown_options() -> Options {
 pub fn parse_file(path: &str, text: &str) -> ParsedFile {
     let mut reporter = Reporter::new(path, text, 0);
     let (front, body_start) = frontmatter::split(text, &mut reporter);
+    let front_matter_ok = reporter.diagnostics.is_empty();
     for tag in &front.tags {
         check_tag(tag, 0, &mut reporter);
     }
@@ -57,6 +58,7 @@ pub fn parse_file(path: &str, text: &str) -> ParsedFile {
         title,
         notes,
         diagnostics: parser.reporter.diagnostics,
+        front_matter_ok,
     }
 }
 

@@ -1,0 +1,139 @@
+//! A small builder for running the real `skilldeck` binary in tests, and fixture helpers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The fixture decks folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decks")
+}
+
+/// Copies a directory tree (fixture decks into a temporary folder the test may edit).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A test workspace: a temporary folder with a database path inside.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub now: String,
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(self) -> String {
+        assert_eq!(
+            self.code, 0,
+            "command failed:\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self.stdout
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            now: "2026-11-25T09:00:00Z".into(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("skilldeck.db")
+    }
+
+    /// Copies a fixture deck into the workspace and returns its folder.
+    pub fn deck(&self, name: &str) -> PathBuf {
+        let to = self.dir.path().join("decks").join(name);
+        copy_tree(&fixtures().join(name), &to);
+        to
+    }
+
+    /// Runs `skilldeck ARGS` in the workspace with its database and clock.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SKILLDECK_DB", self.db())
+            .env("SKILLDECK_NOW", &self.now)
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        Run::from(output)
+    }
+
+    /// Opens the database read-only for assertions.
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(self.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+    }
+
+    /// Every row of the tables a build writes, as text: equal dumps mean an unchanged database.
+    pub fn dump(&self) -> String {
+        let conn = self.sql();
+        let mut out = String::new();
+        for table in [
+            "decks",
+            "domains",
+            "objectives",
+            "skills",
+            "source_files",
+            "notes",
+            "cards",
+            "reviews",
+        ] {
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+                .unwrap();
+            let columns = stmt.column_count();
+            let rows = stmt
+                .query_map([], |row| {
+                    let mut cells = Vec::new();
+                    for i in 0..columns {
+                        let v: rusqlite::types::Value = row.get(i)?;
+                        cells.push(format!("{v:?}"));
+                    }
+                    Ok(cells.join("|"))
+                })
+                .unwrap();
+            for row in rows {
+                out.push_str(table);
+                out.push(':');
+                out.push_str(&row.unwrap());
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
