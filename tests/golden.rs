@@ -15,7 +15,7 @@ fn render(name: &str) -> String {
         let note = &n.note;
         let _ = writeln!(
             out,
-            "== {}:{} #{} ({}{}) kind={} skill={} tags=[{}] cards={:?}",
+            "== {}:{} #{} ({}) kind={} skill={} tags=[{}] cards={:?}",
             n.path,
             note.line,
             note.id,
@@ -24,7 +24,6 @@ fn render(name: &str) -> String {
             } else {
                 "derived"
             },
-            "",
             note.kind,
             note.skill.as_ref().map_or("-", |s| s.as_str()),
             note.tags.join(","),

@@ -1,6 +1,9 @@
 //! The integration tests: one binary. `golden` checks the parser over fixture decks against
 //! snapshot files; `cli` drives the real `skilldeck` executable on temporary databases.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod deck;
 mod golden;

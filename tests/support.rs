@@ -65,10 +65,6 @@ impl Env {
         }
     }
 
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("skilldeck.db")
     }

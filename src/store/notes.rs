@@ -66,6 +66,7 @@ pub fn apply(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
          RETURNING id",
     )?;
+    let mut insert_card = conn.prepare_cached("INSERT INTO cards (note, ord) VALUES (?1, ?2)")?;
     for &index in &plan.inserts {
         let DeckNote { path, note } = &notes[index];
         let pk: i64 = insert.query_row(
@@ -88,7 +89,9 @@ pub fn apply(
             ],
             |r| r.get(0),
         )?;
-        sync_cards(conn, pk, &note.ords, now)?;
+        for &ord in &note.ords {
+            insert_card.execute(params![pk, ord])?;
+        }
     }
 
     let mut update = conn.prepare_cached(
