@@ -43,10 +43,19 @@ fn deck_dirs(store: Option<&Store>, named: Vec<PathBuf>) -> Result<Vec<PathBuf>>
     if let Some(store) = store {
         let known = decks::all(store.conn())?;
         if !known.is_empty() {
-            return Ok(known
-                .into_iter()
-                .map(|d| PathBuf::from(d.root_path))
-                .collect());
+            let mut dirs = Vec::new();
+            for deck in known {
+                let dir = PathBuf::from(&deck.root_path);
+                if dir.join("deck.toml").is_file() {
+                    dirs.push(dir);
+                } else {
+                    eprintln!(
+                        "warning: deck `{}`: its folder {} is gone; skipped (name its new folder to rebuild it)",
+                        deck.id, deck.root_path
+                    );
+                }
+            }
+            return Ok(dirs);
         }
     }
     let root = Path::new("decks");

@@ -445,3 +445,73 @@ fn show_prints_a_note_with_its_cards() {
         "error: no note `no-such-note` in the database; is its deck built (`skilldeck build`)?\n"
     );
 }
+
+#[test]
+fn a_removed_cloze_number_retires_its_card_and_brings_it_back() {
+    let env = Env::new();
+    let deck = env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let live = |env: &Env| -> Vec<u32> {
+        let conn = env.sql();
+        let mut stmt = conn
+            .prepare("SELECT c.ord FROM cards c JOIN notes n ON n.id = c.note WHERE n.note_id = 'pipeline-hierarchy' AND c.retired_at IS NULL ORDER BY c.ord")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(live(&env), [0, 1, 2]);
+    let path = deck.join("topics/cloze.md");
+    let original = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        original.replace("{{c3::steps::what runs on an agent}}", "steps"),
+    )
+    .unwrap();
+    let out = env.run(&["build", "decks/kinds"]).ok();
+    assert!(
+        out.starts_with("kinds: 10 notes, 12 cards (0 added, 1 changed"),
+        "{out}"
+    );
+    assert_eq!(live(&env), [0, 1]);
+    fs::write(&path, original).unwrap();
+    env.run(&["build", "decks/kinds"]).ok();
+    assert_eq!(live(&env), [0, 1, 2]);
+    let total: i64 = env
+        .sql()
+        .query_row("SELECT count(*) FROM cards", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        total, 13,
+        "the card came back rather than being created again"
+    );
+}
+
+#[test]
+fn a_deck_whose_folder_is_gone_is_skipped_with_a_warning() {
+    let env = Env::new();
+    let deck = env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let moved = env.dir.path().join("moved");
+    fs::rename(&deck, &moved).unwrap();
+    let run = env.run(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("warning: deck `kinds`: its folder "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .ends_with(" is gone; skipped (name its new folder to rebuild it)\n"),
+        "{}",
+        run.stderr
+    );
+    // Naming the new folder rebuilds it in place: same notes, nothing added.
+    let out = env.run(&["build", "moved"]).ok();
+    assert!(
+        out.starts_with("kinds: 10 notes, 13 cards (0 added, 0 changed, 0 retired"),
+        "{out}"
+    );
+}
