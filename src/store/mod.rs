@@ -244,6 +244,26 @@ mod tests {
     }
 
     #[test]
+    fn a_file_database_uses_wal_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("x.db")).unwrap();
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = store
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let bad = store
+            .conn()
+            .execute("INSERT INTO cards (note, ord) VALUES (12345, 0)", []);
+        assert!(bad.is_err(), "a card must belong to a note");
+    }
+
+    #[test]
     fn database_location_rules() {
         assert_eq!(
             default_path(Some(Path::new("a.db")), Some("b.db")).unwrap(),
