@@ -20,7 +20,8 @@ use crate::types::{DeckId, Timestamp};
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
     let now_var = std::env::var(clock::NOW_VAR).ok();
-    let now = clock::now(now_var.as_deref())?;
+    let clock = clock::now(now_var.as_deref())?;
+    let now = Timestamp::from(clock.to_utc());
     let db = cli.db;
     match cli.command {
         Command::Build { decks } => build(&open_store(db.as_deref())?, decks, now),

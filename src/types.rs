@@ -237,3 +237,155 @@ mod tests {
         );
     }
 }
+
+/// A study day: days since 1970-01-01 on the user's local calendar, where a day starts at the
+/// rollover hour (04:00 by default), as in Anki.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Day(pub i64);
+
+impl Day {
+    /// The study day that `at` falls in, with days starting at `rollover_hour` local time.
+    pub fn of(at: chrono::DateTime<chrono::FixedOffset>, rollover_hour: u32) -> Day {
+        let local = at.naive_local() - chrono::Duration::hours(i64::from(rollover_hour));
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        Day((local.date() - epoch).num_days())
+    }
+
+    /// The day a calendar date names.
+    pub fn from_date(date: chrono::NaiveDate) -> Day {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        Day((date - epoch).num_days())
+    }
+
+    /// The calendar date of this day.
+    pub fn date(self) -> chrono::NaiveDate {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        epoch + chrono::Duration::days(self.0)
+    }
+
+    /// The day `n` days later (or earlier, for negative `n`).
+    pub fn plus(self, n: i64) -> Day {
+        Day(self.0 + n)
+    }
+
+    /// Whole days from `earlier` to `self`.
+    pub fn since(self, earlier: Day) -> i64 {
+        self.0 - earlier.0
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.date())
+    }
+}
+
+impl ToSql for Day {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
+    }
+}
+
+impl FromSql for Day {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value.as_i64().map(Day)
+    }
+}
+
+/// An answer: 1 Again, 2 Hard, 3 Good, 4 Easy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "u8")]
+pub enum Rating {
+    Again = 1,
+    Hard = 2,
+    Good = 3,
+    Easy = 4,
+}
+
+impl Rating {
+    /// Every rating, in order.
+    pub const ALL: [Rating; 4] = [Rating::Again, Rating::Hard, Rating::Good, Rating::Easy];
+
+    /// The rating for 1–4; `None` otherwise.
+    pub fn from_number(n: i64) -> Option<Rating> {
+        match n {
+            1 => Some(Rating::Again),
+            2 => Some(Rating::Hard),
+            3 => Some(Rating::Good),
+            4 => Some(Rating::Easy),
+            _ => None,
+        }
+    }
+
+    /// 1–4.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// The word shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::Again => "again",
+            Rating::Hard => "hard",
+            Rating::Good => "good",
+            Rating::Easy => "easy",
+        }
+    }
+}
+
+impl From<Rating> for u8 {
+    fn from(r: Rating) -> u8 {
+        r.number()
+    }
+}
+
+impl fmt::Display for Rating {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl ToSql for Rating {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(i64::from(self.number())))
+    }
+}
+
+impl FromSql for Rating {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let n = value.as_i64()?;
+        Rating::from_number(n).ok_or(FromSqlError::OutOfRange(n))
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+
+    fn at(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn days_roll_over_at_four_local_time() {
+        let before = Day::of(at("2026-11-25T03:59:00+01:00"), 4);
+        let after = Day::of(at("2026-11-25T04:00:00+01:00"), 4);
+        assert_eq!(after.since(before), 1);
+        assert_eq!(after.to_string(), "2026-11-25");
+        assert_eq!(before.to_string(), "2026-11-24");
+        // The same instant in another zone can be another study day.
+        assert_eq!(
+            Day::of(at("2026-11-25T03:30:00Z"), 4),
+            Day::of(at("2026-11-25T04:30:00+01:00"), 4).plus(-1)
+        );
+        assert_eq!(Day::from_date(after.date()), after);
+    }
+
+    #[test]
+    fn ratings() {
+        assert_eq!(Rating::from_number(3), Some(Rating::Good));
+        assert_eq!(Rating::from_number(5), None);
+        assert_eq!(Rating::Again.number(), 1);
+    }
+}

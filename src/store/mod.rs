@@ -189,8 +189,9 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "{}: the database has schema version 99, newer than this skilldeck knows (1); upgrade skilldeck",
-                path.display()
+                "{}: the database has schema version 99, newer than this skilldeck knows ({}); upgrade skilldeck",
+                path.display(),
+                migrations::latest()
             )
         );
     }
@@ -230,9 +231,10 @@ mod tests {
             migrations::version(store.conn()).unwrap(),
             longer.len() as i64
         );
-        let backup = dir.path().join("x.db.v1.bak");
+        let shipped = migrations::latest();
+        let backup = dir.path().join(format!("x.db.v{shipped}.bak"));
         let old = Connection::open(&backup).unwrap();
-        assert_eq!(migrations::version(&old).unwrap(), 1);
+        assert_eq!(migrations::version(&old).unwrap(), shipped);
         let has_new: i64 = old
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'later_feature'",
