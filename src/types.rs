@@ -5,7 +5,7 @@
 use std::fmt;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Whether `s` is a slug: lowercase ASCII letters, digits and `-`, starting with a letter or digit.
 pub fn is_slug(s: &str) -> bool {
@@ -159,7 +159,7 @@ impl FromSql for NoteKind {
 }
 
 /// A moment in time, as milliseconds since the Unix epoch (UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(i64);
 
@@ -240,7 +240,7 @@ mod tests {
 
 /// A study day: days since 1970-01-01 on the user's local calendar, where a day starts at the
 /// rollover hour (04:00 by default), as in Anki.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Day(pub i64);
 

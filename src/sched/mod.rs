@@ -1,0 +1,8 @@
+//! The scheduler: FSRS behind one module, card state changes, the daily queue, readiness for an
+//! exam, the optimizer's training items and the simulation. Everything here is pure: data and
+//! the day come in as arguments.
+
+pub mod card;
+pub mod fsrs;
+pub mod queue;
+pub mod readiness;
