@@ -56,6 +56,49 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Review today's cards (line mode for now; answers are saved one by one)
+    ///
+    /// With no deck, reviews every deck in the database (building ./decks/* when there is
+    /// none). Decks are rebuilt first when their files changed.
+    Review {
+        /// Deck ids (or deck folders) to review [default: all]
+        #[arg(value_name = "DECK")]
+        decks: Vec<String>,
+        /// Line mode for scripts and screen readers (the default while the full-screen view is not there)
+        #[arg(long)]
+        plain: bool,
+        /// Stop after this many answers
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Plan today's queue for this many minutes of study
+        #[arg(long, value_name = "M")]
+        minutes: Option<f64>,
+        /// Study one domain of the outline
+        #[arg(long, value_name = "ID")]
+        domain: Option<String>,
+    },
+    /// Today's queue and readiness per domain
+    Status {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set or clear a deck's exam date (raises the new-card pace and adds a final-week pass)
+    Exam {
+        #[command(subcommand)]
+        action: ExamAction,
+    },
+    /// Read or change a setting (desired_retention, fuzz, new_per_day, reviews_per_day, ...)
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Fit FSRS parameters to your review history; kept only if they predict it better
+    Optimize {
+        /// Fit for one deck only [default: all reviews, parameters for every deck]
+        #[arg(value_name = "DECK")]
+        deck: Option<String>,
+    },
     /// Show a note, its cards, their scheduling state and history
     Show {
         /// The note's id, or DECK/NOTE_ID when several decks have it
@@ -64,5 +107,38 @@ pub enum Command {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExamAction {
+    /// Set the exam date of a deck
+    Set {
+        /// Deck id
+        deck: String,
+        /// Exam date, YYYY-MM-DD
+        date: String,
+    },
+    /// Clear the exam date of a deck
+    Clear {
+        /// Deck id
+        deck: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print a setting, or every setting
+    Get {
+        /// The setting [default: all]
+        key: Option<String>,
+    },
+    /// Change a setting
+    Set {
+        key: String,
+        value: String,
+        /// Set desired_retention for one deck only
+        #[arg(long, value_name = "DECK")]
+        deck: Option<String>,
     },
 }

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod deck;
 pub mod error;
 pub mod outline;
+pub mod review;
 pub mod sched;
 pub mod store;
 pub mod sync;

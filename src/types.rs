@@ -258,6 +258,17 @@ impl Day {
         Day((date - epoch).num_days())
     }
 
+    /// The moment this study day starts, for a user at UTC `offset` whose days start at
+    /// `rollover_hour`.
+    pub fn start(self, offset: chrono::FixedOffset, rollover_hour: u32) -> Timestamp {
+        let local = self
+            .date()
+            .and_hms_opt(rollover_hour.min(23), 0, 0)
+            .unwrap_or_default();
+        let utc = local - chrono::Duration::seconds(i64::from(offset.local_minus_utc()));
+        Timestamp(utc.and_utc().timestamp_millis())
+    }
+
     /// The calendar date of this day.
     pub fn date(self) -> chrono::NaiveDate {
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
@@ -380,6 +391,11 @@ mod day_tests {
             Day::of(at("2026-11-25T04:30:00+01:00"), 4).plus(-1)
         );
         assert_eq!(Day::from_date(after.date()), after);
+        let offset = chrono::FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(
+            after.start(offset, 4),
+            Timestamp::from(at("2026-11-25T04:00:00+01:00").to_utc())
+        );
     }
 
     #[test]

@@ -7,4 +7,5 @@
 mod cli;
 mod deck;
 mod golden;
+mod sched;
 mod support;

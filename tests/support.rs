@@ -89,6 +89,28 @@ impl Env {
         Run::from(output)
     }
 
+    /// Runs `skilldeck ARGS` with `input` on its standard input.
+    pub fn run_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SKILLDECK_DB", self.db())
+            .env("SKILLDECK_NOW", &self.now)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    }
+
     /// Opens the database read-only for assertions.
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(self.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)

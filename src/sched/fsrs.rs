@@ -229,6 +229,58 @@ fn fsrs_error(e: fsrs::FSRSError) -> Error {
     Error::user(format!("the FSRS scheduler refused its input: {e:?}"))
 }
 
+/// A training item: one card's reviews up to and including a long-term review, as
+/// (rating, days since the previous review).
+pub type TrainingItem = Vec<(Rating, u32)>;
+
+fn to_fsrs_item(item: &TrainingItem) -> fsrs::FSRSItem {
+    fsrs::FSRSItem {
+        reviews: item
+            .iter()
+            .map(|(r, d)| fsrs::FSRSReview {
+                rating: u32::from(r.number()),
+                delta_t: *d,
+            })
+            .collect(),
+    }
+}
+
+/// Fits FSRS parameters to training items (each must end with a review on a later day than
+/// the one before it; `fsrs` panics otherwise, so such items are dropped here).
+pub fn compute_parameters(items: &[TrainingItem], card_ids: &[i64]) -> Result<Vec<f32>> {
+    let (train_set, card_ids): (Vec<fsrs::FSRSItem>, Vec<i64>) = items
+        .iter()
+        .zip(card_ids)
+        .filter(|(item, _)| item.iter().any(|(_, d)| *d > 0))
+        .map(|(item, id)| (to_fsrs_item(item), *id))
+        .unzip();
+    fsrs::compute_parameters(fsrs::ComputeParametersInput {
+        train_set,
+        card_ids: Some(card_ids),
+        ..Default::default()
+    })
+    .map_err(fsrs_error)
+}
+
+/// How well parameters predict the items' outcomes (log loss; lower is better).
+pub fn log_loss(params: &[f32], items: &[TrainingItem]) -> Result<f32> {
+    let params = if params.is_empty() {
+        fsrs::DEFAULT_PARAMETERS.to_vec()
+    } else {
+        params.to_vec()
+    };
+    let model = FSRS::new(&params).map_err(fsrs_error)?;
+    let items: Vec<fsrs::FSRSItem> = items
+        .iter()
+        .filter(|i| i.iter().any(|(_, d)| *d > 0))
+        .map(to_fsrs_item)
+        .collect();
+    Ok(model
+        .evaluate(items, |_| true)
+        .map_err(fsrs_error)?
+        .log_loss)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

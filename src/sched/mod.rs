@@ -4,5 +4,6 @@
 
 pub mod card;
 pub mod fsrs;
+pub mod optimize;
 pub mod queue;
 pub mod readiness;

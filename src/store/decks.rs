@@ -163,3 +163,21 @@ pub fn file_hashes(
     let rows = stmt.query_map([deck], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Sets or clears a deck's exam date.
+pub fn set_exam(conn: &Connection, deck: i64, date: Option<chrono::NaiveDate>) -> Result<()> {
+    conn.execute(
+        "UPDATE decks SET exam_date = ?2 WHERE id = ?1",
+        params![deck, date.map(|d| d.format("%Y-%m-%d").to_string())],
+    )?;
+    Ok(())
+}
+
+/// Sets or clears a deck's own desired retention.
+pub fn set_desired_retention(conn: &Connection, deck: i64, retention: Option<f64>) -> Result<()> {
+    conn.execute(
+        "UPDATE decks SET desired_retention = ?2 WHERE id = ?1",
+        params![deck, retention],
+    )?;
+    Ok(())
+}

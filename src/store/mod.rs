@@ -1,9 +1,13 @@
 //! The SQLite store: where the database lives, how it is opened (WAL, foreign keys, busy
 //! timeout, migrations with a backup first), and one module per table group.
 
+pub mod cards;
 pub mod decks;
 pub mod migrations;
 pub mod notes;
+pub mod params;
+pub mod reviews;
+pub mod settings;
 
 use std::fs;
 use std::io::Read;

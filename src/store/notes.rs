@@ -254,7 +254,10 @@ pub struct CardRecord {
     pub state: String,
     pub stability: Option<f64>,
     pub difficulty: Option<f64>,
-    pub due: Option<Timestamp>,
+    /// The study day the card is next due.
+    pub due: Option<crate::types::Day>,
+    /// When a card answered Again today comes back.
+    pub step_due: Option<Timestamp>,
     pub last_review: Option<Timestamp>,
     pub reps: i64,
     pub lapses: i64,
@@ -276,7 +279,7 @@ pub struct ReviewRecord {
 /// A note's cards with their histories, by ord.
 pub fn cards(conn: &Connection, note: i64) -> Result<Vec<CardRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, ord, state, stability, difficulty, due, last_review, reps, lapses, suspended, retired_at
+        "SELECT id, ord, state, stability, difficulty, due, last_review, reps, lapses, suspended, retired_at, step_due
          FROM cards WHERE note = ?1 ORDER BY ord",
     )?;
     let mut cards: Vec<CardRecord> = stmt
@@ -293,6 +296,7 @@ pub fn cards(conn: &Connection, note: i64) -> Result<Vec<CardRecord>> {
                 lapses: r.get(8)?,
                 suspended: r.get(9)?,
                 retired_at: r.get(10)?,
+                step_due: r.get(11)?,
                 reviews: Vec::new(),
             })
         })?

@@ -1,5 +1,7 @@
 //! One function per command: the only place that wires files, the database, the clock and the
-//! terminal together.
+//! terminal together. The deck commands are here; the study commands are in `study`.
+
+mod study;
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -28,6 +30,27 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check { decks, format } => check(db.as_deref(), decks, format),
         Command::Ids { deck, write } => write_ids(&deck, write),
         Command::Show { note, json } => show(&open_store(db.as_deref())?, &note, json),
+        Command::Review {
+            decks,
+            plain: _,
+            limit,
+            minutes,
+            domain,
+        } => study::review(
+            &open_store(db.as_deref())?,
+            &decks,
+            clock,
+            now_var.is_some(),
+            limit,
+            minutes,
+            domain.as_deref(),
+        ),
+        Command::Status { json } => study::status(&open_store(db.as_deref())?, clock, json),
+        Command::Exam { action } => study::exam(&open_store(db.as_deref())?, clock, action),
+        Command::Config { action } => study::config(&open_store(db.as_deref())?, action),
+        Command::Optimize { deck } => {
+            study::optimize(&open_store(db.as_deref())?, clock, deck.as_deref())
+        }
     }
 }
 
@@ -87,11 +110,32 @@ fn print_diagnostics(diagnostics: &[Diagnostic], with_warnings: bool) {
 /// `skilldeck build`: parse every deck, then write them all in one transaction.
 fn build(store: &Store, named: Vec<PathBuf>, now: Timestamp) -> Result<()> {
     let dirs = deck_dirs(Some(store), named)?;
+    let report = compile(store, &dirs, now)?;
+    let mut out = std::io::stdout().lock();
+    for line in report.lines {
+        let _ = writeln!(out, "{line}");
+    }
+    Ok(())
+}
+
+/// What a build did.
+struct BuildReport {
+    /// One summary line per deck, and a line per carried-over history.
+    lines: Vec<String>,
+    /// Whether any deck was written (false when every deck was up to date).
+    changed: bool,
+    /// The ids of the decks built or found up to date, in order.
+    ids: Vec<DeckId>,
+}
+
+/// Parses every deck, then writes them all in one transaction.
+fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result<BuildReport> {
+    let mut ids = Vec::new();
     let mut loaded: Vec<(Deck, String)> = Vec::new();
     let mut up_to_date = Vec::new();
     let mut failed = Vec::new();
     let mut seen_ids = HashSet::new();
-    for dir in &dirs {
+    for dir in dirs {
         let scan = load::scan(dir)?;
         let manifest = manifest::parse(&scan.display("deck.toml"), &scan.manifest_text)
             .map_err(|d| Error::user(d.to_string()))?;
@@ -102,6 +146,7 @@ fn build(store: &Store, named: Vec<PathBuf>, now: Timestamp) -> Result<()> {
                 manifest.id
             )));
         }
+        ids.push(manifest.id.clone());
         let root = absolute(dir)?;
         let fingerprint = scan.fingerprint();
         if let Some(stored) = decks::find(store.conn(), &manifest.id)? {
@@ -168,11 +213,11 @@ fn build(store: &Store, named: Vec<PathBuf>, now: Timestamp) -> Result<()> {
         let (notes, cards) = notes::counts(conn, stored.pk)?;
         lines.push(format!("{id}: up to date ({notes} notes, {cards} cards)"));
     }
-    let mut out = std::io::stdout().lock();
-    for line in lines {
-        let _ = writeln!(out, "{line}");
-    }
-    Ok(())
+    Ok(BuildReport {
+        lines,
+        changed: !loaded.is_empty(),
+        ids,
+    })
 }
 
 fn summary_line(deck: &Deck, plan: &sync::Plan, warnings: usize) -> String {

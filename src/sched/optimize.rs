@@ -1,0 +1,143 @@
+//! The optimizer's data (pure): review history → FSRS training items, and the decision to keep
+//! fitted parameters only when they predict the history better than the current ones.
+
+use chrono::FixedOffset;
+
+use super::fsrs::{self, TrainingItem};
+use crate::error::Result;
+use crate::store::cards::day_of;
+use crate::store::reviews::HistoryRow;
+use crate::types::Rating;
+
+/// Fewer training items than this is too little history to fit anything.
+pub const MIN_ITEMS: usize = 8;
+
+/// What fitting found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fit {
+    TooLittle {
+        reviews: usize,
+        items: usize,
+        needed: usize,
+    },
+    Done {
+        params: Vec<f32>,
+        old_loss: f32,
+        new_loss: f32,
+        items: usize,
+    },
+}
+
+/// Training items as Anki builds them: for every review on a later day than the card's
+/// previous one, the card's history up to and including it. Rows must be sorted by card, then
+/// time. Returns the items and the card id of each.
+pub fn items(
+    history: &[HistoryRow],
+    offset: FixedOffset,
+    rollover_hour: u32,
+) -> (Vec<TrainingItem>, Vec<i64>) {
+    let mut items = Vec::new();
+    let mut ids = Vec::new();
+    let mut start = 0;
+    while start < history.len() {
+        let card = history[start].card;
+        let end = history[start..]
+            .iter()
+            .position(|r| r.card != card)
+            .map_or(history.len(), |p| start + p);
+        let mut reviews: TrainingItem = Vec::with_capacity(end - start);
+        let mut previous_day = None;
+        for row in &history[start..end] {
+            let Some(rating) = Rating::from_number(i64::from(row.rating)) else {
+                continue;
+            };
+            let day = day_of(row.at, offset, rollover_hour);
+            let delta = previous_day.map_or(0, |p: crate::types::Day| {
+                u32::try_from(day.since(p).max(0)).unwrap_or(0)
+            });
+            previous_day = Some(day);
+            reviews.push((rating, delta));
+            if delta > 0 {
+                items.push(reviews.clone());
+                ids.push(card);
+            }
+        }
+        start = end;
+    }
+    (items, ids)
+}
+
+/// Fits parameters to the history and compares them with `current` (defaults when `None`).
+pub fn fit(
+    history: &[HistoryRow],
+    offset: FixedOffset,
+    rollover_hour: u32,
+    current: Option<&[f32]>,
+) -> Result<Fit> {
+    let (items, ids) = items(history, offset, rollover_hour);
+    if items.len() < MIN_ITEMS {
+        return Ok(Fit::TooLittle {
+            reviews: history.len(),
+            items: items.len(),
+            needed: MIN_ITEMS,
+        });
+    }
+    let params = fsrs::compute_parameters(&items, &ids)?;
+    let old_loss = fsrs::log_loss(current.unwrap_or(&[]), &items)?;
+    let new_loss = fsrs::log_loss(&params, &items)?;
+    Ok(Fit::Done {
+        params,
+        old_loss,
+        new_loss,
+        items: items.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Timestamp;
+
+    const DAY: i64 = 86_400_000;
+
+    fn row(card: i64, day: i64, rating: u8) -> HistoryRow {
+        HistoryRow {
+            card,
+            at: Timestamp::from_millis(day * DAY + 10 * 3_600_000),
+            rating,
+        }
+    }
+
+    #[test]
+    fn items_are_prefixes_ending_on_a_later_day() {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let history = [
+            row(1, 100, 3),
+            row(1, 100, 1),
+            row(1, 102, 3),
+            row(1, 110, 4),
+            row(2, 100, 3),
+        ];
+        let (items, ids) = items(&history, utc, 4);
+        assert_eq!(ids, [1, 1]);
+        assert_eq!(
+            items[0],
+            [(Rating::Good, 0), (Rating::Again, 0), (Rating::Good, 2)]
+        );
+        assert_eq!(items[1].last(), Some(&(Rating::Easy, 8)));
+    }
+
+    #[test]
+    fn too_little_history_is_said_plainly() {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let history = [row(1, 100, 3), row(1, 102, 3)];
+        assert_eq!(
+            fit(&history, utc, 4, None).unwrap(),
+            Fit::TooLittle {
+                reviews: 2,
+                items: 1,
+                needed: MIN_ITEMS
+            }
+        );
+    }
+}
