@@ -7,3 +7,4 @@ pub mod fsrs;
 pub mod optimize;
 pub mod queue;
 pub mod readiness;
+pub mod simulate;

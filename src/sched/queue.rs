@@ -315,26 +315,53 @@ pub fn build(
             .then(a.1.state.due.cmp(&b.1.state.due))
             .then(a.1.id.cmp(&b.1.id))
     });
-    let mut reviews_left = params.reviews_left;
-    for (_, c) in &ranked {
-        let cost = seconds(c);
-        if reviews_left == 0 || cost > budget {
-            queue.deferred += 1;
-            continue;
-        }
-        reviews_left -= 1;
-        budget -= cost;
-        queue.reviews.push(c.id);
-    }
-
     // New cards, spread over domains so each domain's introduced share tracks its weight.
-    queue.new = spread_new(
-        cards,
-        &fresh,
-        &weights.new_share,
-        params.new_left,
-        &mut budget,
-    );
+    let fresh_order = spread_new(cards, &fresh, &weights.new_share, params.new_left);
+    // A new card's value: the recall it would have at the target after a first Good answer.
+    let first_good = scheduler.outcomes(None, 0, 0).map_or(0.0, |o| {
+        o[usize::from(Rating::Good.number()) - 1].memory.stability
+    });
+    let new_recall = f64::from(retrievability(
+        first_good,
+        target.since(today).max(0) as f32,
+        scheduler.decay(),
+    ));
+
+    // Merge reviews and new cards by value per second while the budget lasts; each list keeps
+    // its own order and count limit.
+    let mut reviews_left = params.reviews_left;
+    let (mut r, mut n) = (0, 0);
+    while r < ranked.len() || n < fresh_order.len() {
+        let new_ratio = fresh_order
+            .get(n)
+            .map(|c| weight_of(c) * new_recall / seconds(c));
+        let take_review = match (ranked.get(r), new_ratio) {
+            (Some((review_ratio, _)), Some(new_ratio)) => *review_ratio >= new_ratio,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if take_review {
+            let c = ranked[r].1;
+            r += 1;
+            let cost = seconds(c);
+            if reviews_left == 0 || cost > budget {
+                queue.deferred += 1;
+                continue;
+            }
+            reviews_left -= 1;
+            budget -= cost;
+            queue.reviews.push(c.id);
+        } else {
+            let c = fresh_order[n];
+            n += 1;
+            let cost = seconds(c);
+            if cost > budget {
+                continue;
+            }
+            budget -= cost;
+            queue.new.push(c.id);
+        }
+    }
 
     // The exam's final week: one more look at cards predicted to be below target on exam day.
     let mut last_look: Vec<(f64, &QueueCard)> = final_pass
@@ -361,13 +388,12 @@ pub fn build(
 
 /// Picks up to `limit` new cards: repeatedly from the domain furthest below its share of the
 /// introduced cards, in outline order inside each domain.
-fn spread_new(
+fn spread_new<'c>(
     all: &[QueueCard],
-    fresh: &[&QueueCard],
+    fresh: &[&'c QueueCard],
     share: &[f64],
     limit: usize,
-    budget: &mut f64,
-) -> Vec<i64> {
+) -> Vec<&'c QueueCard> {
     let domains = share.len();
     let mut introduced = vec![0f64; domains];
     for c in all.iter().filter(|c| c.state.phase != Phase::New) {
@@ -375,7 +401,7 @@ fn spread_new(
             *n += 1.0;
         }
     }
-    let mut pools: HashMap<usize, Vec<&QueueCard>> = HashMap::new();
+    let mut pools: HashMap<usize, Vec<&'c QueueCard>> = HashMap::new();
     for c in fresh {
         pools.entry(c.domain).or_default().push(c);
     }
@@ -396,14 +422,9 @@ fn spread_new(
         let Some(card) = pools.get_mut(&d).and_then(Vec::pop) else {
             break;
         };
-        let cost = seconds(card);
-        if cost > *budget {
-            break;
-        }
-        *budget -= cost;
         introduced[d] += 1.0;
         total += 1.0;
-        chosen.push(card.id);
+        chosen.push(card);
     }
     chosen
 }

@@ -199,17 +199,45 @@ fn nothing_due_is_lost_from_later_days() {
 fn a_time_budget_limits_reviews_and_new_cards() {
     let mut cards: Vec<QueueCard> = (0..20).map(|i| reviewed(i, 0, 3.0, 5, 0)).collect();
     cards.extend((100..110).map(|i| new_card(i, 0)));
+    let d = domains(&[100.0], 30);
     let mut p = params();
+    p.new_left = 0;
     p.budget_seconds = Some(100.0);
-    let q = build(&scheduler(), &cards, &domains(&[100.0], 30), &p);
+    let q = build(&scheduler(), &cards, &d, &p);
     assert_eq!(q.reviews.len(), 10, "10 s each");
-    assert!(q.new.is_empty());
+    assert_eq!(q.deferred, 10);
     p.budget_seconds = Some(150.0);
+    assert_eq!(build(&scheduler(), &cards, &d, &p).reviews.len(), 15);
+    // With new cards allowed, the budget is shared: reviews cost 10 s, new cards 20 s.
+    p.new_left = 10;
+    for budget in [100.0, 170.0, 260.0] {
+        p.budget_seconds = Some(budget);
+        let q = build(&scheduler(), &cards, &d, &p);
+        let spent = q.reviews.len() as f64 * 10.0 + q.new.len() as f64 * 20.0;
+        assert!(
+            spent <= budget && spent > budget - 20.0,
+            "budget {budget}: spent {spent}"
+        );
+    }
+    p.budget_seconds = Some(400.0);
+    let q = build(&scheduler(), &cards, &d, &p);
+    assert_eq!((q.reviews.len(), q.new.len()), (20, 10), "everything fits");
+}
+
+#[test]
+fn under_a_tight_budget_new_cards_and_reviews_compete_by_value() {
+    // Cards that are nearly certain to be recalled on the target day are worth less than a
+    // first look at a new card; overdue, weak cards are worth more.
+    let strong: Vec<QueueCard> = (0..10).map(|i| reviewed(i, 0, 400.0, 20, 0)).collect();
+    let weak: Vec<QueueCard> = (10..20).map(|i| reviewed(i, 0, 0.5, 20, -15)).collect();
+    let fresh: Vec<QueueCard> = (100..110).map(|i| new_card(i, 0)).collect();
+    let cards: Vec<QueueCard> = strong.iter().chain(&weak).chain(&fresh).cloned().collect();
+    let mut p = params();
+    p.new_left = 10;
+    p.budget_seconds = Some(200.0);
     let q = build(&scheduler(), &cards, &domains(&[100.0], 30), &p);
-    assert_eq!(q.reviews.len(), 15);
-    p.budget_seconds = Some(260.0);
-    let q = build(&scheduler(), &cards, &domains(&[100.0], 30), &p);
-    assert_eq!((q.reviews.len(), q.new.len()), (20, 3), "20 s per new card");
+    assert!(q.reviews.iter().all(|id| (10..20).contains(id)), "{q:?}");
+    assert!(!q.new.is_empty(), "{q:?}");
 }
 
 #[test]
