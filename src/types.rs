@@ -252,6 +252,14 @@ impl Day {
         Day((local.date() - epoch).num_days())
     }
 
+    /// The study day of a moment given in milliseconds since the epoch, for a user at
+    /// `offset_seconds` east of UTC whose days start at `rollover_hour` (integer arithmetic,
+    /// the same result as [`Day::of`]).
+    pub fn of_millis(ms: i64, offset_seconds: i32, rollover_hour: u32) -> Day {
+        let local = ms + i64::from(offset_seconds) * 1000 - i64::from(rollover_hour) * 3_600_000;
+        Day(local.div_euclid(86_400_000))
+    }
+
     /// The day a calendar date names.
     pub fn from_date(date: chrono::NaiveDate) -> Day {
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
@@ -391,6 +399,18 @@ mod day_tests {
             Day::of(at("2026-11-25T04:30:00+01:00"), 4).plus(-1)
         );
         assert_eq!(Day::from_date(after.date()), after);
+        for s in [
+            "2026-11-25T03:59:00+01:00",
+            "2026-11-25T04:00:00+01:00",
+            "1969-12-31T02:00:00-05:00",
+        ] {
+            let t = at(s);
+            assert_eq!(
+                Day::of_millis(t.timestamp_millis(), t.offset().local_minus_utc(), 4),
+                Day::of(t, 4),
+                "{s}"
+            );
+        }
         let offset = chrono::FixedOffset::east_opt(3600).unwrap();
         assert_eq!(
             after.start(offset, 4),

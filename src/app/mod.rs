@@ -1,7 +1,9 @@
 //! One function per command: the only place that wires files, the database, the clock and the
 //! terminal together. The deck commands are here; the study commands are in `study`.
 
-mod study;
+pub mod study;
+
+pub use study::load_study;
 
 use std::collections::HashSet;
 use std::fmt::Write as _;

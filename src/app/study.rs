@@ -173,22 +173,17 @@ impl Study {
                     weight: self.set.domains[i].weight,
                 })
                 .collect();
-            let cards: Vec<_> = self
+            let cards = self
                 .set
                 .cards
                 .iter()
                 .zip(&self.set.card_decks)
                 .filter(|(_, cd)| **cd == d)
-                .map(|(c, _)| {
-                    let mut c = c.clone();
-                    c.domain = local.get(&c.domain).copied().unwrap_or(0);
-                    c
-                })
-                .collect();
+                .map(|(c, _)| (c, local.get(&c.domain).copied().unwrap_or(0)));
             out.push((
                 deck.id.clone(),
                 deck.exam_date,
-                readiness::readiness(&cards, &infos, target, self.schedulers[d].decay()),
+                readiness::readiness(cards, &infos, target, self.schedulers[d].decay()),
             ));
         }
         out

@@ -128,6 +128,24 @@ impl Scheduler {
         ])
     }
 
+    /// The memory after each rating (Again, Hard, Good, Easy), without computing intervals.
+    pub fn next_memories(&self, memory: Option<Memory>, elapsed_days: u32) -> Result<[Memory; 4]> {
+        let next = self
+            .fsrs
+            .next_states(
+                memory.map(MemoryState::from),
+                self.desired_retention,
+                elapsed_days,
+            )
+            .map_err(fsrs_error)?;
+        Ok([
+            next.again.memory.into(),
+            next.hard.memory.into(),
+            next.good.memory.into(),
+            next.easy.memory.into(),
+        ])
+    }
+
     /// The outcome of one rating.
     pub fn outcome(
         &self,

@@ -223,20 +223,16 @@ pub fn value(scheduler: &Scheduler, card: &QueueCard, weight: f64, today: Day, t
     let since_last = card
         .last_review_day
         .map_or(ahead, |d| target.since(d).max(0) as f32);
-    let Ok(outcomes) = scheduler.outcomes(Some(memory), elapsed, 0) else {
+    let Ok(next) = scheduler.next_memories(Some(memory), elapsed) else {
         return 0.0;
     };
     let at_target = |stability: f32, days: f32| f64::from(retrievability(stability, days, decay));
     let good = at_target(
-        outcomes[usize::from(Rating::Good.number()) - 1]
-            .memory
-            .stability,
+        next[usize::from(Rating::Good.number()) - 1].stability,
         ahead,
     );
     let again = at_target(
-        outcomes[usize::from(Rating::Again.number()) - 1]
-            .memory
-            .stability,
+        next[usize::from(Rating::Again.number()) - 1].stability,
         ahead,
     );
     let now = at_target(memory.stability, since_last);

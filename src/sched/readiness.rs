@@ -45,16 +45,17 @@ pub struct DomainInfo {
     pub weight: f64,
 }
 
-/// Computes readiness at `target` from every live card.
-pub fn readiness(
-    cards: &[QueueCard],
+/// Computes readiness at `target` from every live card, each with its domain (an index into
+/// `domains`).
+pub fn readiness<'a>(
+    cards: impl Iterator<Item = (&'a QueueCard, usize)>,
     domains: &[DomainInfo],
     target: Day,
     decay: f32,
 ) -> Readiness {
     // Per note: (domain, sum of card recall, cards, any card studied).
     let mut notes: HashMap<i64, (usize, f64, usize, bool)> = HashMap::new();
-    for c in cards {
+    for (c, domain) in cards {
         let recall = match (c.state.memory, c.last_review_day) {
             (Some(m), Some(day)) => f64::from(retrievability(
                 m.stability,
@@ -63,7 +64,7 @@ pub fn readiness(
             )),
             _ => 0.0,
         };
-        let entry = notes.entry(c.note).or_insert((c.domain, 0.0, 0, false));
+        let entry = notes.entry(c.note).or_insert((domain, 0.0, 0, false));
         entry.1 += recall;
         entry.2 += 1;
         entry.3 |= c.state.memory.is_some();
@@ -169,7 +170,12 @@ mod tests {
             card(3, 2, 0, None),
             card(4, 3, 1, Some((1.0e6, 100))),
         ];
-        let r = readiness(&cards, &domains, Day(100), decay);
+        let r = readiness(
+            cards.iter().map(|c| (c, c.domain)),
+            &domains,
+            Day(100),
+            decay,
+        );
         let a = &r.domains[0];
         assert_eq!((a.notes, a.introduced), (2, 1));
         assert!((a.coverage - 0.5).abs() < 1e-9);

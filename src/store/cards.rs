@@ -63,11 +63,14 @@ impl StudySet {
 /// Reads a card's state columns, starting at column `at`:
 /// state, stability, difficulty, due, step_due, last_review, reps, lapses.
 pub fn state_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<CardState> {
-    let phase: String = row.get(at)?;
+    let phase = row
+        .get_ref(at)?
+        .as_str()
+        .map_or(Phase::New, |p| Phase::parse(p).unwrap_or(Phase::New));
     let stability: Option<f32> = row.get(at + 1)?;
     let difficulty: Option<f32> = row.get(at + 2)?;
     Ok(CardState {
-        phase: Phase::parse(&phase).unwrap_or(Phase::New),
+        phase,
         memory: stability
             .zip(difficulty)
             .map(|(stability, difficulty)| Memory {
@@ -87,7 +90,7 @@ pub const STATE_COLUMNS: &str =
 
 /// The study day of a moment, for this user.
 pub fn day_of(at: Timestamp, offset: FixedOffset, rollover_hour: u32) -> Day {
-    Day::of(at.to_datetime().with_timezone(&offset), rollover_hour)
+    Day::of_millis(at.millis(), offset.local_minus_utc(), rollover_hour)
 }
 
 /// Loads the decks named (all decks when empty), their domains and their live cards.
@@ -203,38 +206,31 @@ pub fn study_set(
             let (d, _, _) = place(&skill);
             set.domains[d].notes += n as usize;
         }
-        let rows = card_stmt.query_map([deck.pk], |r| {
-            let skill: Option<String> = r.get(2)?;
+        let mut rows = card_stmt.query([deck.pk])?;
+        while let Some(r) = rows.next()? {
+            // The skill is looked up without copying it out of the row.
+            let (domain, objective, skill_pos) = r
+                .get_ref(2)?
+                .as_str_or_null()
+                .map_err(rusqlite::Error::from)?
+                .and_then(|s| skills.get(s))
+                .copied()
+                .unwrap_or((first_domain, 0, 0));
             let buried_until: Option<i64> = r.get(6)?;
             let suspended: bool = r.get(5)?;
             let review_ms: i64 = r.get(7)?;
             let state = state_from_row(r, 8)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                skill,
-                r.get::<_, u32>(3)?,
-                r.get::<_, u32>(4)?,
-                suspended,
-                buried_until,
-                review_ms,
-                state,
-            ))
-        })?;
-        for row in rows {
-            let (id, note, skill, position, ord, suspended, buried_until, review_ms, state) = row?;
-            let (domain, objective, skill_pos) = place(&skill);
             let last_review_day = state.last_review.map(|t| day_of(t, offset, rollover_hour));
             let seconds = (state.reps > 0 && review_ms > 0)
                 .then(|| review_ms as f32 / 1000.0 / state.reps as f32);
             set.cards.push(QueueCard {
-                id,
-                note,
+                id: r.get(0)?,
+                note: r.get(1)?,
                 domain,
                 state,
                 last_review_day,
                 hidden: suspended || buried_until.is_some_and(|b| b > today.0),
-                order: (objective, skill_pos, position, ord),
+                order: (objective, skill_pos, r.get(3)?, r.get(4)?),
                 seconds,
             });
             set.card_decks.push(deck_index);

@@ -1,0 +1,71 @@
+//! A generated deck of 100,000 notes of every kind, shared by the benchmarks.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+pub const NOTES: usize = 100_000;
+pub const NOTES_PER_FILE: usize = 100;
+const DOMAINS: usize = 5;
+const SKILLS_PER_DOMAIN: usize = 10;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Writes a deck of `NOTES` notes of every kind, spread over the outline's skills.
+pub fn generate(root: &Path) -> Result<()> {
+    std::fs::create_dir_all(root)?;
+    std::fs::write(
+        root.join("deck.toml"),
+        "id = \"big\"\nname = \"Big\"\nversion = \"1.0.0\"\n",
+    )?;
+    let mut outline = String::new();
+    for d in 0..DOMAINS {
+        let _ = write!(
+            outline,
+            "[[domain]]\nid = \"domain-{d}\"\ntitle = \"Domain {d}\"\nweight_min = 15\nweight_max = 25\n\n[[domain.objective]]\nid = \"objective-{d}\"\ntitle = \"Objective {d}\"\nskills = ["
+        );
+        for s in 0..SKILLS_PER_DOMAIN {
+            let _ = write!(
+                outline,
+                "{{ id = \"skill-{d}-{s}\", title = \"Skill {d} {s}\" }},"
+            );
+        }
+        outline.push_str("]\n\n");
+    }
+    std::fs::write(root.join("outline.toml"), outline)?;
+
+    let files = NOTES / NOTES_PER_FILE;
+    for f in 0..files {
+        let d = f % DOMAINS;
+        let s = (f / DOMAINS) % SKILLS_PER_DOMAIN;
+        let dir = root.join(format!("d{d}"));
+        std::fs::create_dir_all(&dir)?;
+        let mut text = format!("---\nskill: skill-{d}-{s}\ntags: [generated]\n---\n# File {f}\n\n");
+        for n in 0..NOTES_PER_FILE {
+            let id = f * NOTES_PER_FILE + n;
+            let _ = match n % 10 {
+                0 | 1 => write!(
+                    text,
+                    "## Which option is right for case {id}? {{#n-{id}}}\n\n- [ ] Wrong option one\n- [x] Right option for {id}\n- [ ] Wrong option two\n\n---\n\nThe right option fits because of reason {id}; the others do not.\n\n"
+                ),
+                2 => write!(
+                    text,
+                    "## Cloze {id} {{#n-{id}}}\n\nA pipeline has {{{{c1::stages}}}}, a stage has {{{{c2::jobs::plural}}}} ({id}).\n\n"
+                ),
+                3 => write!(
+                    text,
+                    "## Term {id} {{#n-{id} .reversed}}\n\nDefinition of term {id}.\n\n"
+                ),
+                4 => write!(
+                    text,
+                    "## What does snippet {id} do? {{#n-{id}}}\n\n```yaml\ntrigger:\n  branches:\n    include: [main]\n```\n\n---\n\nAnswer {id} explains the snippet.\n\n"
+                ),
+                _ => write!(
+                    text,
+                    "## Question number {id} about *something* {{#n-{id}}}\n\nAnswer {id} with `code` and a [link](https://example.com).\n\n"
+                ),
+            };
+        }
+        std::fs::write(dir.join(format!("s{s}-{f}.md")), text)?;
+    }
+    Ok(())
+}
