@@ -164,7 +164,7 @@ mod tests {
         ];
         // Domain a: note 1 (two cards, one studied with S=10 ten days before the target), note 2 unstudied.
         // Domain b: note 3 studied with a huge stability.
-        let cards = vec![
+        let cards = [
             card(1, 1, 0, Some((10.0, 90))),
             card(2, 1, 0, None),
             card(3, 2, 0, None),
