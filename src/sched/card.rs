@@ -154,18 +154,9 @@ pub fn answer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sched::fsrs::IntervalRules;
 
     fn scheduler() -> Scheduler {
-        Scheduler::new(
-            &[],
-            0.9,
-            IntervalRules {
-                max_interval: 36500,
-                fuzz: false,
-            },
-        )
-        .unwrap()
+        Scheduler::reference()
     }
 
     const DAY_MS: i64 = 86_400_000;

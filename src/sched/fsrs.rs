@@ -85,6 +85,20 @@ impl Scheduler {
         })
     }
 
+    /// Default parameters, retention 0.9, no fuzz: the setting of the reference test vectors.
+    #[cfg(test)]
+    pub fn reference() -> Scheduler {
+        Scheduler::new(
+            &[],
+            0.9,
+            IntervalRules {
+                max_interval: 36500,
+                fuzz: false,
+            },
+        )
+        .unwrap()
+    }
+
     /// The parameters in use (21 values, FSRS-6).
     pub fn params(&self) -> &[f32] {
         &self.params
@@ -99,6 +113,23 @@ impl Scheduler {
         self.desired_retention
     }
 
+    /// FSRS's four next states, in rating order (Again, Hard, Good, Easy).
+    fn next_states(
+        &self,
+        memory: Option<Memory>,
+        elapsed_days: u32,
+    ) -> Result<[fsrs::ItemState; 4]> {
+        let next = self
+            .fsrs
+            .next_states(
+                memory.map(MemoryState::from),
+                self.desired_retention,
+                elapsed_days,
+            )
+            .map_err(fsrs_error)?;
+        Ok([next.again, next.hard, next.good, next.easy])
+    }
+
     /// The outcome of each rating for a card with `memory` (none for a new card), answered
     /// `elapsed_days` after its last review (0 for a same-day review). `seed` fuzzes the
     /// interval deterministically (use the card id and its review count).
@@ -108,42 +139,19 @@ impl Scheduler {
         elapsed_days: u32,
         seed: u64,
     ) -> Result<[Outcome; 4]> {
-        let next = self
-            .fsrs
-            .next_states(
-                memory.map(MemoryState::from),
-                self.desired_retention,
-                elapsed_days,
-            )
-            .map_err(fsrs_error)?;
-        let make = |state: fsrs::ItemState| Outcome {
-            memory: state.memory.into(),
-            interval: self.days(state.interval, seed),
-        };
-        Ok([
-            make(next.again),
-            make(next.hard),
-            make(next.good),
-            make(next.easy),
-        ])
+        Ok(self
+            .next_states(memory, elapsed_days)?
+            .map(|state| Outcome {
+                memory: state.memory.into(),
+                interval: self.days(state.interval, seed),
+            }))
     }
 
     /// The memory after each rating (Again, Hard, Good, Easy), without computing intervals.
     pub fn next_memories(&self, memory: Option<Memory>, elapsed_days: u32) -> Result<[Memory; 4]> {
-        let next = self
-            .fsrs
-            .next_states(
-                memory.map(MemoryState::from),
-                self.desired_retention,
-                elapsed_days,
-            )
-            .map_err(fsrs_error)?;
-        Ok([
-            next.again.memory.into(),
-            next.hard.memory.into(),
-            next.good.memory.into(),
-            next.easy.memory.into(),
-        ])
+        Ok(self
+            .next_states(memory, elapsed_days)?
+            .map(|state| state.memory.into()))
     }
 
     /// The outcome of one rating.
@@ -304,15 +312,7 @@ mod tests {
     use super::*;
 
     fn plain() -> Scheduler {
-        Scheduler::new(
-            &[],
-            0.9,
-            IntervalRules {
-                max_interval: 36500,
-                fuzz: false,
-            },
-        )
-        .unwrap()
+        Scheduler::reference()
     }
 
     fn close(a: f32, b: f32) -> bool {

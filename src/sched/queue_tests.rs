@@ -1,18 +1,10 @@
 //! Table tests for the daily queue.
 
 use super::*;
-use crate::sched::fsrs::{IntervalRules, Memory};
+use crate::sched::fsrs::Memory;
 
 fn scheduler() -> Scheduler {
-    Scheduler::new(
-        &[],
-        0.9,
-        IntervalRules {
-            max_interval: 36500,
-            fuzz: false,
-        },
-    )
-    .unwrap()
+    Scheduler::reference()
 }
 
 const TODAY: Day = Day(20_000);
