@@ -140,4 +140,36 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn fitting_a_history_compares_log_loss() {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        // 60 cards, each reviewed on a growing schedule; every fifth answer is a lapse.
+        let mut history = Vec::new();
+        for card in 0..60 {
+            let mut day = 100;
+            for (k, gap) in [0, 1, 3, 7, 15, 30].into_iter().enumerate() {
+                day += gap;
+                let rating = if (card + k as i64) % 5 == 0 && k > 0 {
+                    1
+                } else {
+                    3
+                };
+                history.push(row(card, day, rating));
+            }
+        }
+        match fit(&history, utc, 4, None).unwrap() {
+            Fit::Done {
+                params,
+                old_loss,
+                new_loss,
+                items,
+            } => {
+                assert_eq!(items, 300);
+                assert_eq!(params.len(), 21);
+                assert!(old_loss.is_finite() && new_loss.is_finite() && new_loss > 0.0);
+            }
+            other => panic!("expected a fit, got {other:?}"),
+        }
+    }
 }
