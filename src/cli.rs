@@ -56,7 +56,7 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
-    /// Review today's cards (line mode for now; answers are saved one by one)
+    /// Review today's cards full-screen (answers are saved one by one)
     ///
     /// With no deck, reviews every deck in the database (building ./decks/* when there is
     /// none). Decks are rebuilt first when their files changed.
@@ -64,7 +64,7 @@ pub enum Command {
         /// Deck ids (or deck folders) to review [default: all]
         #[arg(value_name = "DECK")]
         decks: Vec<String>,
-        /// Line mode for scripts and screen readers (the default while the full-screen view is not there)
+        /// Line mode for scripts and screen readers (automatic without a terminal)
         #[arg(long)]
         plain: bool,
         /// Stop after this many answers

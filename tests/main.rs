@@ -9,3 +9,4 @@ mod deck;
 mod golden;
 mod sched;
 mod support;
+mod tui;

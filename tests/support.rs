@@ -65,6 +65,11 @@ impl Env {
         }
     }
 
+    /// A path inside the workspace.
+    pub fn path_of(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("skilldeck.db")
     }

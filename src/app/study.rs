@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::{compile, deck_dirs};
 use crate::cli::{ConfigAction, ExamAction};
 use crate::error::{Error, Result};
-use crate::review::plain;
 use crate::review::session::{Clock, Session};
+use crate::review::{plain, tui};
 use crate::sched::fsrs::{IntervalRules, Scheduler};
 use crate::sched::queue::{self, Queue, QueueParams};
 use crate::sched::readiness::{self, DomainInfo, Readiness};
@@ -223,16 +223,30 @@ fn print_changes(lines: &[String], changed: bool) {
     }
 }
 
-/// `skilldeck review`.
+/// How `review` was asked to run.
+pub struct ReviewOptions<'a> {
+    pub plain: bool,
+    pub limit: Option<usize>,
+    pub minutes: Option<f64>,
+    pub domain: Option<&'a str>,
+    /// Whether the clock is fixed (`SKILLDECK_NOW`).
+    pub fixed_clock: bool,
+}
+
+/// `skilldeck review`: full-screen in a terminal, the line mode otherwise or with `--plain`.
 pub fn review(
     store: &Store,
     args: &[String],
     now: DateTime<FixedOffset>,
-    fixed_clock: bool,
-    limit: Option<usize>,
-    minutes: Option<f64>,
-    domain: Option<&str>,
+    options: ReviewOptions<'_>,
 ) -> Result<()> {
+    let ReviewOptions {
+        plain,
+        limit,
+        minutes,
+        domain,
+        fixed_clock,
+    } = options;
     let stamp = Timestamp::from(now.to_utc());
     // Bring the decks up to date first, so edits show at once.
     let deck_ids = if args.is_empty() {
@@ -263,7 +277,25 @@ pub fn review(
         }
     };
     let order = queue.order();
+    let deck_dirs: Vec<PathBuf> = decks::all(store.conn())?
+        .into_iter()
+        .filter(|d| study.set.decks.iter().any(|s| s.id == d.id))
+        .map(|d| PathBuf::from(d.root_path))
+        .collect();
     let mut session = Session::new(store, study.set, study.schedulers, order, clock, limit);
+    use std::io::IsTerminal as _;
+    if !plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        let mut rebuild = || match compile(store, &deck_dirs, stamp) {
+            Ok(report) => report.lines.join("; "),
+            Err(e) => format!("not rebuilt: {e} (run `skilldeck check` to see every problem)"),
+        };
+        let summary = tui::run(&mut session, tui::palette_from_env(), &mut rebuild)?;
+        let mut out = std::io::stdout().lock();
+        for line in plain::summary_lines(&summary) {
+            let _ = writeln!(out, "{line}");
+        }
+        return Ok(());
+    }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout().lock();

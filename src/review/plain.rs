@@ -43,8 +43,9 @@ fn read(input: &mut impl BufRead) -> Result<Command> {
     })
 }
 
+/// Writes a line; every line goes through here, so deck text is always sanitized.
 fn say(out: &mut impl Write, text: &str) -> Result<()> {
-    writeln!(out, "{text}").map_err(|e| Error::io("<stdout>", e))
+    writeln!(out, "{}", sanitize(text)).map_err(|e| Error::io("<stdout>", e))
 }
 
 /// Runs a session in line mode until the queue is empty or the reader quits.
@@ -57,24 +58,20 @@ pub fn run(
         let started = Instant::now();
         let state = session.state();
         let reps = state.map_or(0, |s| s.reps);
-        say(out, &format!("card {}", sanitize(&view.label())))?;
+        say(out, &format!("card {}", view.label()))?;
         if !view.path.is_empty() {
-            say(out, &format!("skill: {}", sanitize(&view.path.join(" › "))))?;
+            say(out, &format!("skill: {}", view.path.join(" › ")))?;
         }
         let order = choice_order(view.choices.len(), view.card, reps);
         match view.kind {
-            NoteKind::Cloze => say(out, &sanitize(&cloze_front(&view.prompt, view.ord)))?,
-            NoteKind::Reversed if view.ord == 1 => say(out, &sanitize(&view.answer))?,
-            _ => say(out, &sanitize(&view.prompt))?,
+            NoteKind::Cloze => say(out, &cloze_front(&view.prompt, view.ord))?,
+            NoteKind::Reversed if view.ord == 1 => say(out, &view.answer)?,
+            _ => say(out, &view.prompt)?,
         }
         for (position, &option) in order.iter().enumerate() {
             say(
                 out,
-                &format!(
-                    "{}) {}",
-                    letter(position),
-                    sanitize(&view.choices[option].text)
-                ),
+                &format!("{}) {}", letter(position), view.choices[option].text),
             )?;
         }
 
@@ -134,26 +131,26 @@ pub fn run(
         say(out, "answer:")?;
         match view.kind {
             NoteKind::Cloze => {
-                say(out, &sanitize(&cloze_back(&view.prompt, view.ord)))?;
+                say(out, &cloze_back(&view.prompt, view.ord))?;
                 if !view.answer.is_empty() {
-                    say(out, &sanitize(&view.answer))?;
+                    say(out, &view.answer)?;
                 }
             }
-            NoteKind::Reversed if view.ord == 1 => say(out, &sanitize(&view.prompt))?,
+            NoteKind::Reversed if view.ord == 1 => say(out, &view.prompt)?,
             NoteKind::Choice => {
                 for (position, &option) in order.iter().enumerate() {
                     let choice = &view.choices[option];
                     let mark = if choice.correct { "[x]" } else { "[ ]" };
                     say(
                         out,
-                        &format!("{}) {mark} {}", letter(position), sanitize(&choice.text)),
+                        &format!("{}) {mark} {}", letter(position), choice.text),
                     )?;
                 }
                 if !view.answer.is_empty() {
-                    say(out, &sanitize(&view.answer))?;
+                    say(out, &view.answer)?;
                 }
             }
-            _ => say(out, &sanitize(&view.answer))?,
+            _ => say(out, &view.answer)?,
         }
         let outcomes = session.preview()?;
         let labels: Vec<String> = Rating::ALL

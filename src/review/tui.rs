@@ -1,0 +1,110 @@
+//! The full-screen review's terminal loop: sets up the terminal (raw mode, alternate screen),
+//! draws the screen after every event (so a resize redraws), hands keys to the model, runs the
+//! editor for `e`, and restores the terminal on every way out — quit, Ctrl-C, an error, or a
+//! panic (ratatui's panic hook restores it before the message is printed).
+
+use std::process::Command;
+
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+
+use super::markdown::Palette;
+use super::session::{Session, Summary};
+use super::ui::{Effect, Ui};
+use super::view;
+use crate::error::{Error, Result};
+
+/// Whether colour is wanted: not when `NO_COLOR` is set to anything non-empty.
+pub fn palette_from_env() -> Palette {
+    Palette {
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn term_error(e: std::io::Error) -> Error {
+    Error::io("<terminal>", e)
+}
+
+/// Runs the session full-screen. `rebuild` recompiles the decks after the editor closes and
+/// returns a message to show (a summary line, or the deck's first error).
+pub fn run(
+    session: &mut Session<'_>,
+    palette: Palette,
+    rebuild: &mut dyn FnMut() -> String,
+) -> Result<Summary> {
+    let mut terminal = ratatui::try_init().map_err(term_error)?;
+    let result = event_loop(&mut terminal, session, palette, rebuild);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    session: &mut Session<'_>,
+    palette: Palette,
+    rebuild: &mut dyn FnMut() -> String,
+) -> Result<Summary> {
+    let mut ui = Ui::new(palette);
+    ui.refresh(session)?;
+    loop {
+        let screen = ui.screen(session)?;
+        terminal
+            .draw(|frame| view::draw(frame, &screen))
+            .map_err(term_error)?;
+        match event::read().map_err(term_error)? {
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
+                match ui.update(session, key)? {
+                    Effect::Quit => break,
+                    Effect::Edit { file, line } => {
+                        ratatui::restore();
+                        let edited = edit(&file, line);
+                        *terminal = ratatui::try_init().map_err(term_error)?;
+                        terminal.clear().map_err(term_error)?;
+                        let message = match edited {
+                            Ok(()) => rebuild(),
+                            Err(e) => e.to_string(),
+                        };
+                        ui.refresh(session)?;
+                        ui.message = Some(message);
+                    }
+                    Effect::None => {}
+                }
+            }
+            // A resize, focus or paste event: the loop redraws.
+            _ => {}
+        }
+    }
+    session.summary()
+}
+
+/// Opens `$VISUAL` or `$EDITOR` (else `vi`) at a file and line, and waits for it.
+fn edit(file: &str, line: u32) -> Result<()> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|e| !e.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_owned());
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = Command::new(program)
+        .args(parts)
+        .arg(format!("+{line}"))
+        .arg(file)
+        .status()
+        .map_err(|e| {
+            Error::user(format!(
+                "cannot start the editor `{program}`: {e}; set $EDITOR"
+            ))
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::user(format!(
+            "the editor `{program}` exited with {status}; nothing rebuilt"
+        )))
+    }
+}
