@@ -408,22 +408,18 @@ fn send(socket: &str, keys: &str) {
     assert!(ok.success());
 }
 
-/// The real binary in a real terminal: reveal, answer, undo, answer again, quit; then the
-/// database holds exactly the one answer that was not undone.
-#[test]
-fn end_to_end_in_tmux() {
+/// Starts `skilldeck review` (with `extra_env` set) in a detached tmux session of its own;
+/// returns the socket name, the file the exit code is written to, and the cleanup guard.
+fn start_in_tmux(env: &Env, name: &str, extra_env: &str) -> (String, std::path::PathBuf, Cleanup) {
     let found = std::process::Command::new("tmux").arg("-V").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
         "tmux is needed for this test; ./scripts/test installs it"
     );
-    let env = Env::new();
-    env.deck("kinds");
-    env.run(&["build", "decks/kinds"]).ok();
-    let socket = format!("skilldeck-test-{}", std::process::id());
-    let done = env.path_of("exit-code");
+    let socket = format!("skilldeck-test-{}-{name}", std::process::id());
+    let done = env.path_of(&format!("exit-code-{name}"));
     let command = format!(
-        "cd '{}' && SKILLDECK_DB='{}' SKILLDECK_NOW='{}' NO_COLOR=1 '{}' review; echo $? > '{}'; sleep 60",
+        "cd '{}' && SKILLDECK_DB='{}' SKILLDECK_NOW='{}' NO_COLOR=1 {extra_env} '{}' review; echo $? > '{}'; sleep 60",
         env.dir.path().display(),
         env.db().display(),
         env.now,
@@ -448,6 +444,27 @@ fn end_to_end_in_tmux() {
         .unwrap();
     assert!(started.success());
     let cleanup = Cleanup(socket.clone());
+    (socket, done, cleanup)
+}
+
+/// Waits for the review to exit and returns its exit code.
+fn wait_for_exit(done: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done.exists() {
+        assert!(Instant::now() < deadline, "the review did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::read_to_string(done).unwrap().trim().to_owned()
+}
+
+/// The real binary in a real terminal: reveal, answer, undo, answer again, resize, quit; then
+/// the database holds exactly the one answer that was not undone.
+#[test]
+fn end_to_end_in_tmux() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let (socket, done, _cleanup) = start_in_tmux(&env, "main", "");
 
     wait_for(&socket, |t| {
         t.contains("kinds/trigger-none#0") && t.contains("Space show answer")
@@ -469,17 +486,32 @@ fn end_to_end_in_tmux() {
     wait_for(&socket, |t| t.contains("4 easy"));
     send(&socket, "4");
     wait_for(&socket, |t| !t.contains("kinds/trigger-none#0"));
+    // A resize redraws at the new size.
+    let resized = std::process::Command::new("tmux")
+        .args([
+            "-L",
+            &socket,
+            "resize-window",
+            "-t",
+            "review",
+            "-x",
+            "130",
+            "-y",
+            "40",
+        ])
+        .status()
+        .unwrap();
+    assert!(resized.success());
+    wait_for(&socket, |t| {
+        t.lines()
+            .any(|l| l.trim_end().chars().count() > 110 && l.contains("due 0"))
+    });
     send(&socket, "q");
     wait_for(&socket, |t| {
         t.contains("session done") && t.contains("session: 1 answers (1 new)")
     });
     send(&socket, "x");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done.exists() {
-        assert!(Instant::now() < deadline, "the review did not exit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
+    assert_eq!(wait_for_exit(&done), "0");
     // The terminal is back to normal: the summary was printed on the restored screen.
     wait_for(&socket, |t| {
         t.contains("tomorrow: 0 review(s) due") && !t.contains("session done")
@@ -493,7 +525,6 @@ fn end_to_end_in_tmux() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(rows, [("trigger-none".to_owned(), 4)]);
-    drop(cleanup);
 }
 
 /// Ends the tmux server of a test, whatever happens.
@@ -505,4 +536,71 @@ impl Drop for Cleanup {
             .args(["-L", &self.0, "kill-server"])
             .status();
     }
+}
+
+/// Ctrl-C leaves at once, with the terminal restored and the answers given kept.
+#[test]
+fn ctrl_c_restores_the_terminal_in_tmux() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let (socket, done, _cleanup) = start_in_tmux(&env, "ctrl-c", "");
+    wait_for(&socket, |t| t.contains("Space show answer"));
+    send(&socket, "Space");
+    wait_for(&socket, |t| t.contains("3 good"));
+    send(&socket, "3");
+    wait_for(&socket, |t| t.contains("1/13"));
+    send(&socket, "C-c");
+    assert_eq!(wait_for_exit(&done), "0");
+    let screen = wait_for(&socket, |t| t.contains("session: 1 answers"));
+    assert!(
+        !screen.contains("Space show answer"),
+        "the alternate screen is gone: {screen}"
+    );
+    let reviews: i64 = env
+        .sql()
+        .query_row("SELECT count(*) FROM reviews", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(reviews, 1);
+}
+
+/// `e` opens $EDITOR at the note's line; when it closes the deck is rebuilt and the card
+/// shows the edited text, its history intact.
+#[test]
+fn editing_a_note_rebuilds_the_deck_in_tmux() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let editor = env.path_of("fake-editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\n# Called as: fake-editor.sh +LINE FILE\necho \"$1\" > \"$(dirname \"$0\")/editor-line\"\nsed -i 's/It turns off CI triggers/It switches off CI triggers/' \"$2\"\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", &editor.to_string_lossy()])
+        .status()
+        .unwrap();
+    let (socket, done, _cleanup) = start_in_tmux(
+        &env,
+        "edit",
+        &format!("VISUAL= EDITOR='{}'", editor.display()),
+    );
+    wait_for(&socket, |t| t.contains("kinds/trigger-none#0"));
+    send(&socket, "e");
+    wait_for(&socket, |t| {
+        t.contains("kinds: 10 notes, 13 cards (0 added, 1 changed")
+    });
+    assert_eq!(
+        std::fs::read_to_string(env.path_of("editor-line"))
+            .unwrap()
+            .trim(),
+        "+9"
+    );
+    send(&socket, "Space");
+    wait_for(&socket, |t| t.contains("It switches off CI triggers"));
+    send(&socket, "q");
+    wait_for(&socket, |t| t.contains("session done"));
+    send(&socket, "x");
+    assert_eq!(wait_for_exit(&done), "0");
 }
