@@ -36,7 +36,13 @@ fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("review.db");
     let db_arg = db.to_string_lossy().into_owned();
-    skilldeck::app::run(skilldeck::cli::Cli::parse_from(["skilldeck", "--db", &db_arg, "build", DECK]))?;
+    skilldeck::app::run(skilldeck::cli::Cli::parse_from([
+        "skilldeck",
+        "--db",
+        &db_arg,
+        "build",
+        DECK,
+    ]))?;
 
     // Time to the first card, whole process, line mode.
     let mut first = Vec::new();
@@ -72,7 +78,14 @@ fn main() -> Result<()> {
         let started = Instant::now();
         let mut study = skilldeck::app::load_study(&store, &[], now)?;
         let queue = study.queue(&store, None, None)?;
-        let session = Session::new(&store, study.set, study.schedulers, queue.order(), Clock::fixed(now, 4), None);
+        let session = Session::new(
+            &store,
+            study.set,
+            study.schedulers,
+            queue.order(),
+            Clock::fixed(now, 4),
+            None,
+        );
         let mut ui = Ui::new(Palette { color: true });
         ui.refresh(&session)?;
         let screen = ui.screen(&session)?;
@@ -83,7 +96,14 @@ fn main() -> Result<()> {
     // Input to screen.
     let mut study = skilldeck::app::load_study(&store, &[], now)?;
     let queue = study.queue(&store, None, None)?;
-    let mut session = Session::new(&store, study.set, study.schedulers, queue.order(), Clock::fixed(now, 4), None);
+    let mut session = Session::new(
+        &store,
+        study.set,
+        study.schedulers,
+        queue.order(),
+        Clock::fixed(now, 4),
+        None,
+    );
     let mut ui = Ui::new(Palette { color: true });
     ui.refresh(&session)?;
     let (mut reveals, mut answers) = (Vec::new(), Vec::new());
@@ -96,7 +116,10 @@ fn main() -> Result<()> {
         reveals.push(t.elapsed());
         let rating = if i % 5 == 0 { '1' } else { '3' };
         let t = Instant::now();
-        ui.update(&mut session, KeyEvent::new(KeyCode::Char(rating), KeyModifiers::NONE))?;
+        ui.update(
+            &mut session,
+            KeyEvent::new(KeyCode::Char(rating), KeyModifiers::NONE),
+        )?;
         let screen = ui.screen(&session)?;
         terminal.draw(|f| view::draw(f, &screen))?;
         answers.push(t.elapsed());
@@ -108,10 +131,19 @@ fn main() -> Result<()> {
     row("first card, `review --plain` process (7 runs)", first);
     row("first full-screen frame in process (7 runs)", first_frame);
     row("input to screen: reveal (40 keys)", reveals);
-    row("input to screen: answer, committed, next card (40 keys)", answers);
-    row("syntax highlighting set-up, once per process", vec![highlighting]);
+    row(
+        "input to screen: answer, committed, next card (40 keys)",
+        answers,
+    );
+    row(
+        "syntax highlighting set-up, once per process",
+        vec![highlighting],
+    );
     if let Some(samples) = on_terminal {
-        row("first card on a real terminal: spawn in tmux to card visible (5 runs)", samples);
+        row(
+            "first card on a real terminal: spawn in tmux to card visible (5 runs)",
+            samples,
+        );
     }
     Ok(())
 }
@@ -125,11 +157,30 @@ fn tmux_first_card(db: &str) -> Result<Option<Vec<Duration>>> {
     let mut samples = Vec::new();
     for run in 0..5 {
         let socket = format!("skilldeck-bench-{}-{run}", std::process::id());
-        let command = format!("SKILLDECK_NOW={NOW} '{}' --db '{db}' review", env!("CARGO_BIN_EXE_skilldeck"));
+        let command = format!(
+            "SKILLDECK_NOW={NOW} '{}' --db '{db}' review",
+            env!("CARGO_BIN_EXE_skilldeck")
+        );
         let started = Instant::now();
-        Command::new("tmux").args(["-L", &socket, "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", &command]).status()?;
+        Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "b",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &command,
+            ])
+            .status()?;
         loop {
-            let out = Command::new("tmux").args(["-L", &socket, "capture-pane", "-p", "-t", "b"]).output()?;
+            let out = Command::new("tmux")
+                .args(["-L", &socket, "capture-pane", "-p", "-t", "b"])
+                .output()?;
             if String::from_utf8_lossy(&out.stdout).contains("az-400/") {
                 samples.push(started.elapsed());
                 break;
@@ -139,7 +190,9 @@ fn tmux_first_card(db: &str) -> Result<Option<Vec<Duration>>> {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        Command::new("tmux").args(["-L", &socket, "kill-server"]).status()?;
+        Command::new("tmux")
+            .args(["-L", &socket, "kill-server"])
+            .status()?;
     }
     Ok(Some(samples))
 }
@@ -147,5 +200,9 @@ fn tmux_first_card(db: &str) -> Result<Option<Vec<Duration>>> {
 fn row(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("| {name} | {:.1} ms | {:.1} ms |", ms(samples[samples.len() / 2]), ms(samples[samples.len() - 1]));
+    println!(
+        "| {name} | {:.1} ms | {:.1} ms |",
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() - 1])
+    );
 }

@@ -99,6 +99,19 @@ pub enum Command {
         #[arg(value_name = "DECK")]
         deck: Option<String>,
     },
+    /// Write a deck as an Anki package (.apkg) for Anki, AnkiDroid and sharing
+    ///
+    /// Re-importing a newer export updates the notes in Anki instead of duplicating them.
+    Export {
+        /// Deck id
+        deck: String,
+        /// Output file [default: exports/<deck-id>-<version>.apkg]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Include each card's FSRS state and the review history
+        #[arg(long)]
+        with_scheduling: bool,
+    },
     /// Show a note, its cards, their scheduling state and history
     Show {
         /// The note's id, or DECK/NOTE_ID when several decks have it

@@ -1,6 +1,7 @@
 //! skilldeck: spaced-repetition flashcards from Markdown decks mapped to an exam's skills
 //! outline, compiled into one SQLite database.
 
+pub mod anki;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -6,6 +6,7 @@
 
 mod cli;
 mod deck;
+mod export;
 mod golden;
 mod sched;
 mod support;

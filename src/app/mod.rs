@@ -1,6 +1,7 @@
 //! One function per command: the only place that wires files, the database, the clock and the
 //! terminal together. The deck commands are here; the study commands are in `study`.
 
+mod share;
 pub mod study;
 
 pub use study::load_study;
@@ -49,6 +50,17 @@ pub fn run(cli: Cli) -> Result<()> {
                 domain: domain.as_deref(),
                 fixed_clock: now_var.is_some(),
             },
+        ),
+        Command::Export {
+            deck,
+            output,
+            with_scheduling,
+        } => share::export(
+            &open_store(db.as_deref())?,
+            &deck,
+            output,
+            with_scheduling,
+            clock,
         ),
         Command::Status { json } => study::status(&open_store(db.as_deref())?, clock, json),
         Command::Exam { action } => study::exam(&open_store(db.as_deref())?, clock, action),

@@ -3,6 +3,7 @@
 
 pub mod cards;
 pub mod decks;
+pub mod export;
 pub mod migrations;
 pub mod notes;
 pub mod params;

@@ -1,0 +1,227 @@
+//! Markdown → HTML for Anki cards (pure): code blocks pre-highlighted into inline-styled HTML
+//! (no add-on needed on AnkiDroid), math as MathJax `\(…\)` / `\[…\]`, image sources rewritten
+//! to their exported media names. Deck text is hostile: raw HTML in the Markdown is escaped,
+//! not passed through, and links keep only web and mail addresses.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd, html};
+use syntect::highlighting::{Theme, ThemeSet};
+use syntect::parsing::SyntaxSet;
+
+use crate::deck::parse::markdown_options;
+use crate::review::text::sanitize;
+
+struct Highlighting {
+    syntaxes: SyntaxSet,
+    theme: Theme,
+}
+
+fn highlighting() -> &'static Highlighting {
+    static CELL: OnceLock<Highlighting> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let syntaxes = SyntaxSet::load_defaults_newlines();
+        let mut themes = ThemeSet::load_defaults();
+        let theme = themes
+            .themes
+            .remove("base16-ocean.dark")
+            .unwrap_or_default();
+        Highlighting { syntaxes, theme }
+    })
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code block as a `<pre>` with inline colours, or plain when the language is unknown.
+fn code_block(code: &str, lang: &str) -> String {
+    let h = highlighting();
+    let name = match lang {
+        "sh" | "shell" | "console" => "bash",
+        "yml" => "yaml",
+        "ps1" | "pwsh" => "powershell",
+        "cs" | "csharp" => "C#",
+        "js" => "javascript",
+        other => other,
+    };
+    let syntax = if lang.is_empty() {
+        None
+    } else {
+        h.syntaxes
+            .find_syntax_by_token(name)
+            .or_else(|| h.syntaxes.find_syntax_by_name(name))
+    };
+    let class = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape(lang))
+    };
+    match syntax.and_then(|s| {
+        syntect::html::highlighted_html_for_string(code, &h.syntaxes, s, &h.theme).ok()
+    }) {
+        Some(highlighted) => {
+            highlighted.replacen("<pre ", &format!("<pre class=\"code\"{class} "), 1)
+        }
+        None => format!(
+            "<pre class=\"code plain\"{class}><code>{}</code></pre>\n",
+            escape(code)
+        ),
+    }
+}
+
+/// Whether a link may keep its address.
+fn safe_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:")
+        || lower.starts_with('#')
+}
+
+/// Renders Markdown to HTML. `media` maps an image's path as written to its exported name;
+/// images it does not map are left as text.
+pub fn render(markdown: &str, media: &HashMap<String, String>) -> String {
+    let markdown = sanitize(markdown);
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut code: Option<(String, String)> = None;
+    for event in Parser::new_ext(&markdown, markdown_options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(lang) => {
+                        lang.split_whitespace().next().unwrap_or("").to_owned()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((lang, text)) = code.take() {
+                    events.push(Event::Html(CowStr::from(code_block(&text, &lang))));
+                }
+            }
+            Event::Text(text) if code.is_some() => {
+                if let Some((_, body)) = code.as_mut() {
+                    body.push_str(&text);
+                }
+            }
+            Event::InlineMath(math) => events.push(Event::InlineHtml(CowStr::from(format!(
+                "\\({}\\)",
+                escape(&math)
+            )))),
+            Event::DisplayMath(math) => events.push(Event::Html(CowStr::from(format!(
+                "\\[{}\\]",
+                escape(&math)
+            )))),
+            // Raw HTML from a deck is shown, never run.
+            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = if safe_link(&dest_url) {
+                    dest_url
+                } else {
+                    CowStr::from("")
+                };
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let mapped = media.get(dest_url.as_ref()).cloned().unwrap_or_default();
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::from(mapped),
+                    title,
+                    id,
+                }));
+            }
+            other => events.push(other),
+        }
+    }
+    let mut out = String::with_capacity(markdown.len() * 2);
+    html::push_html(&mut out, events.into_iter());
+    out.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(md: &str) -> String {
+        render(md, &HashMap::new())
+    }
+
+    #[test]
+    fn code_is_highlighted_inline() {
+        let out = html("```yaml\ntrigger: none\n```\n");
+        assert!(
+            out.starts_with("<pre class=\"code\" data-lang=\"yaml\" style=\"background-color:"),
+            "{out}"
+        );
+        assert!(out.contains("<span style=\"color:"), "{out}");
+        let plain = html("```kusto\nrequests | take 1\n```\n");
+        assert!(plain.contains("<pre class=\"code plain\" data-lang=\"kusto\"><code>requests | take 1\n</code></pre>"), "{plain}");
+    }
+
+    #[test]
+    fn math_becomes_mathjax() {
+        assert_eq!(html("Area $a<b$."), "<p>Area \\(a&lt;b\\).</p>");
+        assert_eq!(html("$$x^2$$"), "<p>\\[x^2\\]</p>");
+    }
+
+    #[test]
+    fn raw_html_and_script_links_are_defused() {
+        let out =
+            html("<script>alert(1)</script>\n\nSee [x](javascript:alert(1)) and <b>bold</b>.");
+        assert!(!out.contains("<script>") && !out.contains("<b>"), "{out}");
+        assert!(out.contains("&lt;script&gt;"), "{out}");
+        assert!(!out.contains("javascript:"), "{out}");
+    }
+
+    #[test]
+    fn images_point_at_exported_media() {
+        let media = HashMap::from([("media/x.png".to_owned(), "kinds-1a2b3c4d-x.png".to_owned())]);
+        let out = render("![chart](media/x.png) ![gone](media/y.png)", &media);
+        assert_eq!(
+            out,
+            "<p><img src=\"kinds-1a2b3c4d-x.png\" alt=\"chart\" /> <img src=\"\" alt=\"gone\" /></p>"
+        );
+    }
+
+    #[test]
+    fn clozes_and_tables_survive() {
+        let out =
+            html("A {{c1::stage}} has {{c2::jobs::plural}}.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n");
+        assert!(
+            out.starts_with("<p>A {{c1::stage}} has {{c2::jobs::plural}}.</p>"),
+            "{out}"
+        );
+        assert!(out.contains("<table>"), "{out}");
+    }
+}
