@@ -92,9 +92,30 @@ fn safe_link(url: &str) -> bool {
         || lower.starts_with('#')
 }
 
+/// Whether `text` is one plain line of prose that Markdown would only wrap in a paragraph:
+/// no markup characters, no block syntax at the start.
+fn is_plain(text: &str) -> bool {
+    const MARKUP: &[char] = &[
+        '\\', '`', '*', '_', '[', ']', '!', '<', '>', '&', '$', '~', '{', '}', '|', '#', '\n',
+        '\r', '\t',
+    ];
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    !first.is_ascii_digit()
+        && !matches!(first, '-' | '+' | '=' | ' ')
+        && !text.ends_with(' ')
+        && !text.contains(MARKUP)
+        && !text.chars().any(char::is_control)
+}
+
 /// Renders Markdown to HTML. `media` maps an image's path as written to its exported name;
 /// images it does not map are left as text.
 pub fn render(markdown: &str, media: &HashMap<String, String>) -> String {
+    // Most options, titles and short answers are one plain line: skip the parser for them.
+    if is_plain(markdown) {
+        return format!("<p>{markdown}</p>");
+    }
     let markdown = sanitize(markdown);
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut code: Option<(String, String)> = None;
@@ -212,6 +233,34 @@ mod tests {
             out,
             "<p><img src=\"kinds-1a2b3c4d-x.png\" alt=\"chart\" /> <img src=\"\" alt=\"gone\" /></p>"
         );
+    }
+
+    #[test]
+    fn the_plain_fast_path_matches_the_parser() {
+        for text in [
+            "Wrong option one",
+            "A \"quoted\" word, and it's fine.",
+            "Right option for 12345",
+            "Ends with a dot.",
+        ] {
+            assert!(is_plain(text), "{text}");
+            let mut slow = String::new();
+            html::push_html(&mut slow, Parser::new_ext(text, markdown_options()));
+            assert_eq!(render(text, &HashMap::new()), slow.trim_end(), "{text}");
+        }
+        for text in [
+            "1. list",
+            "- item",
+            "a *b*",
+            "x\ny",
+            "# h",
+            "{{c1::x}}",
+            "a | b",
+            " lead",
+            "trail ",
+        ] {
+            assert!(!is_plain(text), "{text}");
+        }
     }
 
     #[test]

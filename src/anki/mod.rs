@@ -66,6 +66,9 @@ fn tag_part(s: &str) -> String {
 
 /// Images a note's Markdown refers to, as written.
 fn image_urls(markdown: &str) -> Vec<String> {
+    if !markdown.contains("![") {
+        return Vec::new();
+    }
     Parser::new_ext(markdown, markdown_options())
         .filter_map(|e| match e {
             Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url.to_string()),
@@ -162,7 +165,6 @@ pub fn build_package(
         per_note: media_names,
         files: media_files,
     } = collect_media(deck, notes)?;
-    let no_media = HashMap::new();
     let root_name = deck
         .anki_deck
         .split("::")
@@ -223,56 +225,8 @@ pub fn build_package(
         id
     };
     let mut note_decks: HashMap<i64, i64> = HashMap::new();
-    for n in notes {
-        let media = media_names.get(&n.pk).unwrap_or(&no_media);
-        let render = |md: &str| html::render(md, media);
-        let skill_path = [&n.domain, &n.objective, &n.skill]
-            .iter()
-            .filter_map(|p| p.as_ref().map(|(_, title)| html::escape(title)))
-            .collect::<Vec<_>>()
-            .join(" › ");
-        let source = html::escape(&format!("{}/{}:{}", deck.id, n.source_path, n.source_line));
-        let kind = note_type(n.kind);
-        let fields: Vec<String> = match kind {
-            NoteType::Basic | NoteType::Reversed => {
-                vec![render(&n.prompt), render(&n.answer), skill_path, source]
-            }
-            NoteType::Cloze => vec![
-                render(&n.prompt),
-                html::escape(&n.title),
-                render(&n.answer),
-                skill_path,
-                source,
-            ],
-            NoteType::Choice => {
-                let items: String = n
-                    .choices
-                    .iter()
-                    .map(|c| format!("<li>{}</li>", strip_p(&render(&c.text))))
-                    .collect();
-                let correct: Vec<String> = n
-                    .choices
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.correct)
-                    .map(|(i, c)| {
-                        format!(
-                            "{}) {}",
-                            char::from(b'a' + (i % 26) as u8),
-                            strip_p(&render(&c.text))
-                        )
-                    })
-                    .collect();
-                vec![
-                    render(&n.prompt),
-                    format!("<ol class=\"options\" type=\"a\">{items}</ol>"),
-                    correct.join("<br>"),
-                    render(&n.answer),
-                    skill_path,
-                    source,
-                ]
-            }
-        };
+    let rendered = render_all(deck, notes, &media_names);
+    for (n, fields) in notes.iter().zip(rendered) {
         let mut tags = Vec::new();
         if let (Some(d), Some(o), Some(s)) = (&n.domain, &n.objective, &n.skill) {
             tags.push(format!(
@@ -306,7 +260,7 @@ pub fn build_package(
         package.notes.push(NoteRow {
             id,
             guid: n.guid.clone(),
-            mid: kind.id(),
+            mid: note_type(n.kind).id(),
             modified: n.content_changed_at.millis() / 1000,
             tags: format!(" {} ", tags.join(" ")),
             sort_field: strip_tags(&n.title),
@@ -365,6 +319,91 @@ pub fn build_package(
     Ok(package)
 }
 
+/// The fields of every note, rendered on all cores (rendering is most of an export's work).
+fn render_all(
+    deck: &ExportDeck,
+    notes: &[ExportNote],
+    media: &HashMap<i64, HashMap<String, String>>,
+) -> Vec<Vec<String>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = notes.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = notes
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|n| render_fields(deck, n, media))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// A note's fields as HTML, in its note type's field order.
+fn render_fields(
+    deck: &ExportDeck,
+    n: &ExportNote,
+    media_names: &HashMap<i64, HashMap<String, String>>,
+) -> Vec<String> {
+    let no_media = HashMap::new();
+    let media = media_names.get(&n.pk).unwrap_or(&no_media);
+    let render = |md: &str| html::render(md, media);
+    let skill_path = [&n.domain, &n.objective, &n.skill]
+        .iter()
+        .filter_map(|p| p.as_ref().map(|(_, title)| html::escape(title)))
+        .collect::<Vec<_>>()
+        .join(" › ");
+    let source = html::escape(&format!("{}/{}:{}", deck.id, n.source_path, n.source_line));
+    match note_type(n.kind) {
+        NoteType::Basic | NoteType::Reversed => {
+            vec![render(&n.prompt), render(&n.answer), skill_path, source]
+        }
+        NoteType::Cloze => vec![
+            render(&n.prompt),
+            html::escape(&n.title),
+            render(&n.answer),
+            skill_path,
+            source,
+        ],
+        NoteType::Choice => {
+            let items: String = n
+                .choices
+                .iter()
+                .map(|c| format!("<li>{}</li>", strip_p(&render(&c.text))))
+                .collect();
+            let correct: Vec<String> = n
+                .choices
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.correct)
+                .map(|(i, c)| {
+                    format!(
+                        "{}) {}",
+                        char::from(b'a' + (i % 26) as u8),
+                        strip_p(&render(&c.text))
+                    )
+                })
+                .collect();
+            vec![
+                render(&n.prompt),
+                format!("<ol class=\"options\" type=\"a\">{items}</ol>"),
+                correct.join("<br>"),
+                render(&n.answer),
+                skill_path,
+                source,
+            ]
+        }
+    }
+}
+
 fn day(ms: i64, ctx: &ExportContext) -> Day {
     Day::of_millis(ms, ctx.offset_seconds, ctx.rollover_hour)
 }
@@ -379,6 +418,9 @@ fn strip_p(html: &str) -> String {
 
 /// Text of a Markdown heading without markup, for Anki's sort field.
 fn strip_tags(markdown: &str) -> String {
+    if !markdown.contains(['`', '*', '_', '[', '<', '&', '\\', '$', '~']) {
+        return markdown.to_owned();
+    }
     Parser::new_ext(markdown, markdown_options())
         .filter_map(|e| match e {
             Event::Text(t) | Event::Code(t) => Some(t.to_string()),

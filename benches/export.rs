@@ -1,0 +1,125 @@
+//! Export benchmark: the generated 100,000-note deck exported by skilldeck, against genanki
+//! (PyPI) writing the same notes (same fields, tags and GUIDs, read back from skilldeck's
+//! package). Each runs in a fresh process; wall time and peak memory of each are measured in
+//! the same run. Run with `cargo bench --bench export` after ./scripts/test has installed
+//! .venv. Target: at least 10× faster than genanki, with less peak memory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clap::Parser as _;
+
+mod common;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const CHILD_VAR: &str = "SKILLDECK_BENCH_CHILD";
+
+fn main() -> Result<()> {
+    if let Ok(args) = std::env::var(CHILD_VAR) {
+        return child(&args);
+    }
+    let dir = tempfile::tempdir()?;
+    let deck = dir.path().join("big");
+    let db = dir.path().join("export.db");
+    common::generate(&deck)?;
+    let build = skilldeck::cli::Cli::parse_from([
+        "skilldeck",
+        "--db",
+        &db.to_string_lossy(),
+        "build",
+        &deck.to_string_lossy(),
+    ]);
+    skilldeck::app::run(build)?;
+
+    let ours_out = dir.path().join("skilldeck.apkg");
+    let mut ours = Vec::new();
+    for _ in 0..3 {
+        ours.push(measure(&db, &ours_out)?);
+    }
+    ours.sort_by_key(|s| s.0);
+    let (our_time, our_peak) = ours[1];
+
+    let python = std::env::var_os("SKILLDECK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/genanki_export.py");
+    let theirs_out = dir.path().join("genanki.apkg");
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(&ours_out)
+        .arg(&theirs_out)
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "genanki run failed ({}): {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let their_time = theirs["seconds"].as_f64().ok_or("no seconds")?;
+    let their_peak = theirs["peak_mib"].as_f64().ok_or("no peak")?;
+
+    let size = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.len() as f64 / 1_048_576.0)
+            .unwrap_or(0.0)
+    };
+    println!("\n| exporting 100,000 notes (120,000 cards) | wall time | peak memory | package |");
+    println!("|---|---|---|---|");
+    println!(
+        "| skilldeck export (median of 3) | {:.2} s | {:.0} MiB | {:.1} MiB |",
+        our_time.as_secs_f64(),
+        our_peak,
+        size(&ours_out)
+    );
+    println!(
+        "| genanki 0.13 (same notes, reading excluded) | {their_time:.2} s | {their_peak:.0} MiB | {:.1} MiB |",
+        size(&theirs_out)
+    );
+    println!(
+        "\nskilldeck is {:.1}× faster and uses {:.1}× less peak memory",
+        their_time / our_time.as_secs_f64(),
+        their_peak / our_peak
+    );
+    Ok(())
+}
+
+/// Runs `skilldeck export` in a fresh process (this binary) and returns its time and peak MiB.
+fn measure(db: &Path, out: &Path) -> Result<(Duration, f64)> {
+    let started = Instant::now();
+    let output = Command::new(std::env::current_exe()?)
+        .env(CHILD_VAR, format!("{}\n{}", db.display(), out.display()))
+        .env("SKILLDECK_NOW", "2026-11-25T09:00:00Z")
+        .output()?;
+    let elapsed = started.elapsed();
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let peak: f64 = stdout
+        .lines()
+        .last()
+        .and_then(|l| l.parse().ok())
+        .ok_or("no peak line")?;
+    Ok((elapsed, peak / 1024.0))
+}
+
+fn child(args: &str) -> Result<()> {
+    let mut parts = args.lines();
+    let (db, out) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let cli =
+        skilldeck::cli::Cli::parse_from(["skilldeck", "--db", db, "export", "big", "-o", out]);
+    skilldeck::app::run(cli)?;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    println!("{peak}");
+    Ok(())
+}
