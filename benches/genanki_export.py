@@ -1,15 +1,21 @@
-"""Baseline for the export benchmark: the same notes written by genanki.
+"""Baselines for the export benchmark: the same notes written by genanki, two ways.
 
-Usage: genanki_export.py SKILLDECK_PACKAGE OUTPUT
+Usage: genanki_export.py SKILLDECK_PACKAGE SKILLDECK_DB OUTPUT_DIR
 
-Reads the notes (fields, tags, GUIDs, note types) of a package skilldeck wrote, then writes
-them again with genanki under note types with the same fields. Prints JSON: the seconds genanki
-took (building notes and writing the file, reading excluded) and the process's peak memory.
+1. "packaging only": genanki writes the fields exactly as skilldeck rendered them (read back
+   from skilldeck's package), under note types with the same fields. Reading is not timed.
+2. "from Markdown": the genanki pipeline a Markdown deck needs, from the same Markdown notes in
+   skilldeck's database: Python-Markdown (fenced code, tables) with Pygments highlighting
+   inline, then genanki. Reading is not timed.
+
+Each runs in a fresh process (this script calls itself), so each peak memory is its own.
+Prints one JSON object per line: {"name", "seconds", "peak_mib", "notes"}.
 """
 
 import json
 import resource
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,16 +24,14 @@ import zipfile
 import genanki
 
 
-def main(source, output):
+def models_from(package):
     folder = tempfile.mkdtemp()
-    with zipfile.ZipFile(source) as z:
+    with zipfile.ZipFile(package) as z:
         z.extract("collection.anki2", folder)
     db = sqlite3.connect(f"{folder}/collection.anki2")
     models_json = json.loads(db.execute("select models from col").fetchone()[0])
     rows = db.execute("select guid, mid, tags, flds from notes").fetchall()
     db.close()
-
-    started = time.perf_counter()
     models = {}
     for mid, m in models_json.items():
         models[int(mid)] = genanki.Model(
@@ -38,14 +42,69 @@ def main(source, output):
             css=m["css"],
             model_type=genanki.Model.CLOZE if m["type"] == 1 else genanki.Model.FRONT_BACK,
         )
+    return models, rows
+
+
+def packaging_only(package, output):
+    models, rows = models_from(package)
+    started = time.perf_counter()
     deck = genanki.Deck(2059400110, "Benchmark")
     for guid, mid, tags, flds in rows:
         deck.add_note(genanki.Note(model=models[mid], fields=flds.split("\x1f"), tags=tags.split(), guid=guid))
     genanki.Package(deck).write_to_file(output)
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "notes": len(rows)}))
+    return time.perf_counter() - started, len(rows)
+
+
+def from_markdown(package, database, output):
+    import markdown
+
+    models, _ = models_from(package)
+    by_name = {m.name: m for m in models.values()}
+    db = sqlite3.connect(database)
+    notes = db.execute("select kind, title, prompt, answer, choices, tags, guid, source_path, source_line from notes where retired_at is null order by position").fetchall()
+    db.close()
+    started = time.perf_counter()
+    md = markdown.Markdown(extensions=["fenced_code", "tables", "codehilite"], extension_configs={"codehilite": {"noclasses": True, "pygments_style": "monokai"}})
+
+    def html(text):
+        md.reset()
+        return md.convert(text)
+
+    deck = genanki.Deck(2059400110, "Benchmark")
+    for kind, title, prompt, answer, choices, tags, guid, path, line in notes:
+        source = f"{path}:{line}"
+        if kind in ("basic", "reversed"):
+            model = by_name["skilldeck Basic" if kind == "basic" else "skilldeck Basic+reversed"]
+            fields = [html(prompt), html(answer), "", source]
+        elif kind == "cloze":
+            model = by_name["skilldeck Cloze"]
+            fields = [html(prompt), title, html(answer), "", source]
+        else:
+            model = by_name["skilldeck Choice"]
+            options = json.loads(choices)
+            items = "".join(f"<li>{html(o['text'])}</li>" for o in options)
+            correct = "<br>".join(html(o["text"]) for o in options if o["correct"])
+            fields = [html(prompt), f'<ol class="options">{items}</ol>', correct, html(answer), "", source]
+        deck.add_note(genanki.Note(model=model, fields=fields, tags=json.loads(tags), guid=guid))
+    genanki.Package(deck).write_to_file(output)
+    return time.perf_counter() - started, len(notes)
+
+
+def main(argv):
+    if argv[0] == "--run":
+        name, package, database, output = argv[1:5]
+        if name == "packaging only":
+            seconds, notes = packaging_only(package, output)
+        else:
+            seconds, notes = from_markdown(package, database, output)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"name": name, "seconds": seconds, "peak_mib": peak, "notes": notes}))
+        return
+    package, database, out_dir = argv
+    for name, file in [("packaging only", "genanki-packaging.apkg"), ("from Markdown", "genanki-markdown.apkg")]:
+        result = subprocess.run([sys.executable, __file__, "--run", name, package, database, f"{out_dir}/{file}"], capture_output=True, text=True, check=True)
+        print(result.stdout.strip())
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1:])
