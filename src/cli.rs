@@ -112,6 +112,14 @@ pub enum Command {
         #[arg(long)]
         with_scheduling: bool,
     },
+    /// Bring reviews done in Anki or AnkiDroid back (.apkg or .colpkg, exported with scheduling)
+    ///
+    /// Notes are matched by GUID; reviews already known are skipped, so importing the same
+    /// file twice adds nothing.
+    Import {
+        /// The package exported by Anki or AnkiDroid
+        file: PathBuf,
+    },
     /// Show a note, its cards, their scheduling state and history
     Show {
         /// The note's id, or DECK/NOTE_ID when several decks have it

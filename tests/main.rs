@@ -8,6 +8,7 @@ mod cli;
 mod deck;
 mod export;
 mod golden;
+mod import;
 mod sched;
 mod support;
 mod tui;

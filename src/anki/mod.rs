@@ -5,8 +5,10 @@
 //! fixed note-type, deck, note and card ids derived from stable names.
 
 pub mod html;
+pub mod import;
 pub mod notetypes;
 pub mod package;
+pub mod read;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

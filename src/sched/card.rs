@@ -151,6 +151,29 @@ pub fn answer(
     })
 }
 
+/// Replays a card's whole history, in time order, from a new card: the state it ends in and the
+/// days elapsed before each review. Days are counted for a user at `offset_seconds` from UTC
+/// whose days start at `rollover_hour`.
+pub fn replay(
+    scheduler: &Scheduler,
+    card: i64,
+    reviews: &[(Timestamp, Rating)],
+    offset_seconds: i32,
+    rollover_hour: u32,
+) -> Result<(CardState, Vec<u32>)> {
+    let mut state = CardState::new_card();
+    let mut last_day = None;
+    let mut elapsed = Vec::with_capacity(reviews.len());
+    for &(at, rating) in reviews {
+        let today = Day::of_millis(at.millis(), offset_seconds, rollover_hour);
+        let a = answer(scheduler, card, &state, rating, at, today, last_day)?;
+        elapsed.push(a.elapsed_days);
+        state = a.after;
+        last_day = Some(today);
+    }
+    Ok((state, elapsed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +236,27 @@ mod tests {
         assert_eq!(second.after.step_due, None);
         assert!(second.after.memory.unwrap().stability > first.after.memory.unwrap().stability);
         assert_eq!(second.after.lapses, 0, "a new card's Again is not a lapse");
+    }
+
+    #[test]
+    fn replaying_a_history_gives_the_reference_states() {
+        let s = scheduler();
+        let day = |d: i64| Timestamp::from_millis((20_000 + d) * DAY_MS + 36_000_000);
+        let history = [
+            (day(0), Rating::Good),
+            (day(2), Rating::Good),
+            (day(13), Rating::Good),
+            (day(59), Rating::Again),
+            (day(62), Rating::Good),
+        ];
+        let (state, elapsed) = replay(&s, 1, &history, 0, 4).unwrap();
+        assert_eq!(elapsed, [0, 2, 11, 46, 3]);
+        let m = state.memory.unwrap();
+        assert!(
+            (m.stability - 7.7782).abs() < 0.001 && (m.difficulty - 7.3778).abs() < 0.001,
+            "{m:?}"
+        );
+        assert_eq!((state.reps, state.lapses), (5, 1));
+        assert_eq!(state.due, Some(Day(20_062 + 8)));
     }
 }

@@ -1,0 +1,321 @@
+//! `skilldeck import`: packages made by the real Anki library — a skilldeck export imported
+//! into Anki, studied with Anki's own FSRS scheduler over simulated days, exported with
+//! scheduling in the legacy and the current format and as a collection backup — bring back
+//! exactly the reviews Anki made, with FSRS states that match Anki's. Hostile packages get a
+//! clear error and change nothing.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::Env;
+
+fn python() -> PathBuf {
+    let path = std::env::var_os("SKILLDECK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    assert!(
+        path.exists(),
+        "{} is missing: run ./scripts/test, which installs the Anki library",
+        path.display()
+    );
+    path
+}
+
+/// Exports the kinds deck, studies it in Anki for `days` days, and returns Anki's report and
+/// the folder with legacy.apkg, current.apkg and whole.colpkg.
+fn studied_in_anki(env: &Env, days: u32) -> (Value, PathBuf) {
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    env.run(&["config", "set", "fuzz", "off"]).ok();
+    env.run(&["export", "kinds", "-o", "kinds.apkg"]).ok();
+    let out = env.path_of("anki");
+    fs::create_dir_all(&out).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/study.py");
+    let run = Command::new(python())
+        .arg(script)
+        .arg(env.path_of("kinds.apkg"))
+        .arg(&out)
+        .arg(days.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "study.py failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    (serde_json::from_slice(&run.stdout).unwrap(), out)
+}
+
+/// Our reviewed cards: (guid, ord) → (stability, difficulty, reps, lapses).
+type States = std::collections::HashMap<(String, i64), (f64, f64, i64, i64)>;
+
+/// Our cards' states, and the number of reviews imported from Anki.
+fn our_states(env: &Env) -> (States, i64) {
+    let conn = env.sql();
+    let mut stmt = conn
+        .prepare("SELECT n.guid, c.ord, c.stability, c.difficulty, c.reps, c.lapses FROM cards c JOIN notes n ON n.id = c.note WHERE c.reps > 0")
+        .unwrap();
+    let states = stmt
+        .query_map([], |r| {
+            Ok((
+                (r.get(0)?, r.get(1)?),
+                (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let reviews = conn
+        .query_row(
+            "SELECT count(*) FROM reviews WHERE source = 'anki'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (states, reviews)
+}
+
+fn assert_matches_anki(env: &Env, anki: &Value) {
+    let (ours, reviews) = our_states(env);
+    assert_eq!(reviews, anki["reviews"].as_i64().unwrap());
+    let mut compared = 0;
+    for card in anki["cards"].as_array().unwrap() {
+        let key = (
+            card["guid"].as_str().unwrap().to_owned(),
+            card["ord"].as_i64().unwrap(),
+        );
+        let Some(stability) = card["s"].as_f64() else {
+            assert!(
+                !ours.contains_key(&key),
+                "{key:?} was never reviewed in Anki"
+            );
+            continue;
+        };
+        let (s, d, reps, _) = ours[&key];
+        assert!(
+            (s - stability).abs() < 0.01 * stability.max(1.0),
+            "{key:?}: stability ours {s}, Anki {stability}"
+        );
+        assert!(
+            (d - card["d"].as_f64().unwrap()).abs() < 0.01,
+            "{key:?}: difficulty ours {d}, Anki {}",
+            card["d"]
+        );
+        assert_eq!(reps, card["reps"].as_i64().unwrap(), "{key:?}");
+        compared += 1;
+    }
+    assert!(compared >= 10, "only {compared} cards compared");
+}
+
+#[test]
+fn reviews_made_in_anki_come_back_in_both_formats() {
+    let env = Env::new();
+    let (anki, folder) = studied_in_anki(&env, 4);
+    assert!(anki["reviews"].as_i64().unwrap() >= 20, "{anki}");
+    let legacy = folder.join("legacy.apkg");
+    let out = env.run(&["import", &legacy.to_string_lossy()]).ok();
+    let n = anki["reviews"].as_i64().unwrap();
+    assert!(out.ends_with(&format!(": added {n} review(s) to 13 card(s); skipped 0 already known; 0 note(s) in the file match no skilldeck note\n")), "{out}");
+    assert_matches_anki(&env, &anki);
+    // The same reviews again, in the current format and as a collection backup: nothing new.
+    for file in ["current.apkg", "whole.colpkg", "legacy.apkg"] {
+        let before = env.dump();
+        let out = env
+            .run(&["import", &folder.join(file).to_string_lossy()])
+            .ok();
+        assert!(
+            out.contains(&format!(
+                "added 0 review(s) to 0 card(s); skipped {n} already known"
+            )),
+            "{file}: {out}"
+        );
+        assert_eq!(env.dump(), before, "{file}");
+    }
+}
+
+#[test]
+fn the_current_format_alone_gives_the_same_states() {
+    let env = Env::new();
+    let (anki, folder) = studied_in_anki(&env, 3);
+    env.run(&["import", &folder.join("current.apkg").to_string_lossy()])
+        .ok();
+    assert_matches_anki(&env, &anki);
+    // A note Anki has that skilldeck does not is counted, and its reviews are left out.
+    let json: Value =
+        serde_json::from_str(&env.run(&["show", "trigger-none", "--json"]).ok()).unwrap();
+    assert!(
+        json["cards"][0]["reviews"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["source"] == "anki")
+    );
+}
+
+/// Writes a zip with the given members.
+fn zip_file(path: &Path, members: &[(&str, Vec<u8>)]) {
+    let file = fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    for (name, bytes) in members {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// The collection of a skilldeck export, changed by `sql`, repacked as a new package.
+fn doctored(env: &Env, sql: &str, name: &str) -> PathBuf {
+    let source = env.path_of("kinds.apkg");
+    let mut archive = zip::ZipArchive::new(fs::File::open(&source).unwrap()).unwrap();
+    let mut collection = Vec::new();
+    std::io::copy(
+        &mut archive.by_name("collection.anki2").unwrap(),
+        &mut collection,
+    )
+    .unwrap();
+    let db = env.path_of(&format!("{name}.anki2"));
+    fs::write(&db, &collection).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+    let out = env.path_of(name);
+    zip_file(
+        &out,
+        &[
+            ("collection.anki2", fs::read(&db).unwrap()),
+            ("media", b"{}".to_vec()),
+        ],
+    );
+    out
+}
+
+#[test]
+fn hostile_packages_get_a_clear_error_and_change_nothing() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    env.run(&["export", "kinds", "-o", "kinds.apkg"]).ok();
+    let before = env.dump();
+    let p = |name: &str| env.path_of(name).to_string_lossy().into_owned();
+
+    fs::write(env.path_of("notzip.apkg"), "hello, not a zip").unwrap();
+    zip_file(
+        &env.path_of("escape.apkg"),
+        &[
+            ("../../evil.txt", b"owned".to_vec()),
+            ("collection.anki2", Vec::new()),
+        ],
+    );
+    zip_file(
+        &env.path_of("folder.apkg"),
+        &[("sub/collection.anki2", Vec::new())],
+    );
+    zip_file(
+        &env.path_of("notsqlite.apkg"),
+        &[(
+            "collection.anki2",
+            b"definitely not SQLite, just some words here".repeat(10),
+        )],
+    );
+    let rating = doctored(
+        &env,
+        "INSERT INTO revlog VALUES (1790000000000, (SELECT min(id) FROM cards), -1, 7, 1, 0, 2500, 5000, 1);",
+        "rating.apkg",
+    );
+    let future = doctored(
+        &env,
+        "INSERT INTO revlog VALUES (4102444800000, (SELECT min(id) FROM cards), -1, 3, 1, 0, 2500, 5000, 1);",
+        "future.apkg",
+    );
+    let schema = doctored(&env, "UPDATE col SET ver = 5;", "schema.apkg");
+    let json = {
+        let path = doctored(&env, "", "json-base.apkg");
+        let mut archive = zip::ZipArchive::new(fs::File::open(&path).unwrap()).unwrap();
+        let mut collection = Vec::new();
+        std::io::copy(
+            &mut archive.by_name("collection.anki2").unwrap(),
+            &mut collection,
+        )
+        .unwrap();
+        zip_file(
+            &env.path_of("json.apkg"),
+            &[
+                ("collection.anki2", collection),
+                ("media", b"{\"0\": ".to_vec()),
+            ],
+        );
+        env.path_of("json.apkg")
+    };
+
+    let cases = [
+        (p("notzip.apkg"), "not an Anki package: the file is not a zip archive".to_owned()),
+        (p("escape.apkg"), "member name `../../evil.txt` is not allowed: packages hold plain file names only".to_owned()),
+        (p("folder.apkg"), "member name `sub/collection.anki2` is not allowed: packages hold plain file names only".to_owned()),
+        (p("notsqlite.apkg"), "the collection is not a SQLite database".to_owned()),
+        (rating.to_string_lossy().into_owned(), "review log row 1790000000000: rating 7 is not 1–4".to_owned()),
+        (future.to_string_lossy().into_owned(), "review log row 4102444800000: its time is impossible".to_owned()),
+        (schema.to_string_lossy().into_owned(), "collection schema 5 is not supported (11 and 14–18 are)".to_owned()),
+        (json.to_string_lossy().into_owned(), "bad media list (JSON): EOF while parsing a value at line 1 column 6".to_owned()),
+    ];
+    for (file, message) in cases {
+        let run = env.run(&["import", &file]);
+        assert_eq!(run.code, 1, "{file}: {}", run.stderr);
+        assert_eq!(run.stderr, format!("error: {file}: {message}\n"));
+        assert_eq!(env.dump(), before, "{file}");
+    }
+    assert!(
+        !env.path_of("../evil.txt").exists()
+            && !env.dir.path().parent().unwrap().join("evil.txt").exists()
+    );
+}
+
+#[test]
+fn a_zip_bomb_stops_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb.apkg");
+    // 64 MiB of zeros deflate to a few dozen KiB.
+    let file = fs::File::create(&bomb).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    zip.start_file("collection.anki2", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        zip.write_all(&zeros).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(fs::metadata(&bomb).unwrap().len() < 1 << 20);
+    let limits = skilldeck::anki::read::Limits {
+        member: 8 << 20,
+        total: 16 << 20,
+        members: 100,
+    };
+    let err = skilldeck::anki::read::Package::open_with(&bomb, limits)
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: member `collection.anki2` unpacks to more than 8388608 bytes; refusing it (zip bomb?)",
+            bomb.display()
+        )
+    );
+    let too_many = skilldeck::anki::read::Limits {
+        member: 8 << 20,
+        total: 16 << 20,
+        members: 0,
+    };
+    let err = skilldeck::anki::read::Package::open_with(&bomb, too_many)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .ends_with("the package has 1 members; the limit is 0"),
+        "{err}"
+    );
+}
