@@ -119,6 +119,13 @@ pub enum Command {
     Import {
         /// The package exported by Anki or AnkiDroid
         file: PathBuf,
+        /// With --to-markdown: the new deck folder to write
+        #[arg(value_name = "DIR", requires = "to_markdown")]
+        dir: Option<PathBuf>,
+        /// Instead of importing reviews, turn the package's notes into a new deck folder:
+        /// `skilldeck import --to-markdown FILE DIR`
+        #[arg(long, requires = "dir")]
+        to_markdown: bool,
     },
     /// Show a note, its cards, their scheduling state and history
     Show {

@@ -319,3 +319,140 @@ fn a_zip_bomb_stops_at_the_limit() {
         "{err}"
     );
 }
+
+/// A deck made in Anki with its stock note types, exported by Anki.
+fn anki_made_deck(env: &Env) -> PathBuf {
+    let out = env.path_of("spanish.apkg");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/make_deck.py");
+    let run = Command::new(python())
+        .arg(script)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "make_deck.py failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
+
+#[test]
+fn any_anki_deck_becomes_a_skilldeck_deck() {
+    let env = Env::new();
+    let original = anki_made_deck(&env);
+    let out = env
+        .run(&[
+            "import",
+            "--to-markdown",
+            &original.to_string_lossy(),
+            "spanish",
+        ])
+        .ok();
+    assert!(out.ends_with(": converted 5 note(s) (1 cloze) into 2 file(s) under spanish, with 1 media file(s); run `skilldeck check spanish`\n"), "{out}");
+    let check = env.run(&["check", "spanish"]).ok();
+    assert!(
+        check.contains("spanish: 5 notes, 7 cards, 0 error(s), 0 warning(s)"),
+        "{check}"
+    );
+    let verbs = fs::read_to_string(env.path_of("spanish/verbs/notes.md")).unwrap();
+    assert!(
+        verbs.starts_with("# Spanish Verbs\n\n## hablar {#anki-"),
+        "{verbs}"
+    );
+    assert!(
+        verbs.contains(
+            " tags=regular,verbs}\n\n**hablar**\n\n---\n\nto speak\n(regular -ar verb)\n"
+        ),
+        "{verbs}"
+    );
+    assert!(
+        verbs.contains("## comer & beber {#anki-")
+            && verbs.contains(" tags=verbs}\n\n- to eat\n- to drink\n"),
+        "{verbs}"
+    );
+    let nouns = fs::read_to_string(env.path_of("spanish/nouns/notes.md")).unwrap();
+    assert!(nouns.contains(".reversed tags=nouns}"), "{nouns}");
+    assert!(
+        nouns.contains("the house ![](../media/casa.png)"),
+        "{nouns}"
+    );
+    assert!(
+        nouns.contains("El {{c1::perro}} come la {{c2::comida::food}}.\n\n---\n\nDog eats food."),
+        "{nouns}"
+    );
+    assert!(env.path_of("spanish/media/casa.png").is_file());
+
+    // Built and exported, the notes keep their Anki GUIDs: imported next to the original they
+    // are the same notes, never duplicates.
+    env.run(&["build", "spanish"]).ok();
+    env.run(&["export", "spanish", "-o", "spanish-again.apkg"])
+        .ok();
+    let judge = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/judge.py");
+    let run = Command::new(python())
+        .arg(judge)
+        .arg(&original)
+        .arg(env.path_of("spanish-again.apkg"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(report["imports"][1]["new"], 0, "{}", report["imports"]);
+    assert_eq!(report["notes"], 5);
+    assert_eq!(report["check"]["ok"], true);
+}
+
+#[test]
+fn converting_refuses_a_used_folder_and_broken_json() {
+    let env = Env::new();
+    let original = anki_made_deck(&env);
+    fs::create_dir_all(env.path_of("taken")).unwrap();
+    fs::write(env.path_of("taken/keep.txt"), "mine").unwrap();
+    let run = env.run(&[
+        "import",
+        "--to-markdown",
+        &original.to_string_lossy(),
+        "taken",
+    ]);
+    assert_eq!(
+        run.stderr,
+        "error: taken: the folder exists and is not empty; choose a new folder\n"
+    );
+    assert_eq!(
+        fs::read_to_string(env.path_of("taken/keep.txt")).unwrap(),
+        "mine"
+    );
+    // A collection whose note types are broken JSON.
+    let mut archive = zip::ZipArchive::new(fs::File::open(&original).unwrap()).unwrap();
+    let member = if archive.index_for_name("collection.anki21").is_some() {
+        "collection.anki21"
+    } else {
+        "collection.anki2"
+    };
+    let mut collection = Vec::new();
+    std::io::copy(&mut archive.by_name(member).unwrap(), &mut collection).unwrap();
+    let db = env.path_of("broken.anki2");
+    fs::write(&db, &collection).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("UPDATE col SET models = '{\"1\": [';")
+        .unwrap();
+    zip_file(
+        &env.path_of("broken.apkg"),
+        &[("collection.anki2", fs::read(&db).unwrap())],
+    );
+    let broken = env.path_of("broken.apkg").to_string_lossy().into_owned();
+    let run = env.run(&["import", "--to-markdown", &broken, "out"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {broken}: broken note types (JSON): EOF while parsing a list at line 1 column 7\n"
+        )
+    );
+    assert!(!env.path_of("out").exists());
+}

@@ -4,8 +4,10 @@
 //! own, GUIDs fixed when a note is first built, `notes.mod` = when its content last changed,
 //! fixed note-type, deck, note and card ids derived from stable names.
 
+pub mod convert;
 pub mod html;
 pub mod import;
+pub mod markdown;
 pub mod notetypes;
 pub mod package;
 pub mod read;

@@ -62,7 +62,12 @@ pub fn run(cli: Cli) -> Result<()> {
             with_scheduling,
             clock,
         ),
-        Command::Import { file } => share::import(&open_store(db.as_deref())?, &file, clock),
+        Command::Import {
+            file,
+            dir: Some(dir),
+            to_markdown: true,
+        } => share::to_markdown(&file, &dir),
+        Command::Import { file, .. } => share::import(&open_store(db.as_deref())?, &file, clock),
         Command::Status { json } => study::status(&open_store(db.as_deref())?, clock, json),
         Command::Exam { action } => study::exam(&open_store(db.as_deref())?, clock, action),
         Command::Config { action } => study::config(&open_store(db.as_deref())?, action),

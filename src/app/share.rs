@@ -258,3 +258,20 @@ pub fn import(store: &Store, file: &std::path::Path, now: DateTime<FixedOffset>)
     );
     Ok(())
 }
+
+/// `skilldeck import --to-markdown FILE DIR`.
+pub fn to_markdown(file: &std::path::Path, dir: &std::path::Path) -> Result<()> {
+    let mut package = crate::anki::read::Package::open(file)?;
+    let c = crate::anki::convert::to_markdown(&mut package, dir)?;
+    println!(
+        "{}: converted {} note(s) ({} cloze) into {} file(s) under {}, with {} media file(s); run `skilldeck check {}`",
+        package.name(),
+        c.notes,
+        c.cloze,
+        c.files,
+        dir.display(),
+        c.media,
+        dir.display()
+    );
+    Ok(())
+}

@@ -12,8 +12,12 @@ use crate::error::Result;
 use crate::sync::{Plan, StoredNote};
 use crate::types::{DeckId, NoteId, NoteKind, Timestamp};
 
-/// The stable Anki GUID of a note: a hash of (deck id, note id), in base 62.
+/// The stable Anki GUID of a note: the GUID a converted Anki note carries in its id
+/// (`anki-<hex>`), else a hash of (deck id, note id), in base 62.
 pub fn guid(deck: &DeckId, note: &NoteId) -> String {
+    if let Some(guid) = crate::anki::convert::guid_from_note_id(note.as_str()) {
+        return guid;
+    }
     const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut h = blake3::Hasher::new();
     h.update(deck.as_str().as_bytes());
