@@ -320,15 +320,20 @@ fn a_zip_bomb_stops_at_the_limit() {
     );
 }
 
-/// A deck made in Anki with its stock note types, exported by Anki.
-fn anki_made_deck(env: &Env) -> PathBuf {
-    let out = env.path_of("spanish.apkg");
+/// A deck made in Anki with its stock note types, exported by Anki (legacy or current format).
+fn anki_made_deck(env: &Env, current: bool) -> PathBuf {
+    let out = env.path_of(if current {
+        "spanish-current.apkg"
+    } else {
+        "spanish.apkg"
+    });
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/make_deck.py");
-    let run = Command::new(python())
-        .arg(script)
-        .arg(&out)
-        .output()
-        .unwrap();
+    let mut cmd = Command::new(python());
+    cmd.arg(script).arg(&out);
+    if current {
+        cmd.arg("--current");
+    }
+    let run = cmd.output().unwrap();
     assert!(
         run.status.success(),
         "make_deck.py failed: {}",
@@ -339,8 +344,19 @@ fn anki_made_deck(env: &Env) -> PathBuf {
 
 #[test]
 fn any_anki_deck_becomes_a_skilldeck_deck() {
-    let env = Env::new();
-    let original = anki_made_deck(&env);
+    convert_and_reexport(false);
+}
+
+#[test]
+fn a_deck_in_the_current_anki_format_converts_too() {
+    convert_and_reexport(true);
+}
+
+fn convert_and_reexport(current: bool) {
+    let mut env = Env::new();
+    // Edits happen after the deck was made in Anki: the clock runs ahead of it.
+    env.now = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let original = anki_made_deck(&env, current);
     let out = env
         .run(&[
             "import",
@@ -383,8 +399,13 @@ fn any_anki_deck_becomes_a_skilldeck_deck() {
     );
     assert!(env.path_of("spanish/media/casa.png").is_file());
 
-    // Built and exported, the notes keep their Anki GUIDs: imported next to the original they
-    // are the same notes, never duplicates.
+    // The original note types are kept beside the deck.
+    let anki: Value =
+        serde_json::from_str(&fs::read_to_string(env.path_of("spanish/anki.json")).unwrap())
+            .unwrap();
+    assert_eq!(anki["notes"].as_object().unwrap().len(), 5);
+    // Built and exported, the notes keep their Anki GUIDs and note types: imported over the
+    // original, they update it in place — no duplicates, no conflicts.
     env.run(&["build", "spanish"]).ok();
     env.run(&["export", "spanish", "-o", "spanish-again.apkg"])
         .ok();
@@ -401,15 +422,25 @@ fn any_anki_deck_becomes_a_skilldeck_deck() {
         String::from_utf8_lossy(&run.stderr)
     );
     let report: Value = serde_json::from_slice(&run.stdout).unwrap();
-    assert_eq!(report["imports"][1]["new"], 0, "{}", report["imports"]);
+    assert_eq!(
+        report["imports"][1],
+        serde_json::json!({ "new": 0, "updated": 5, "duplicate": 0, "conflicting": 0 })
+    );
     assert_eq!(report["notes"], 5);
+    let types = report["notetypes"].as_array().unwrap();
+    assert!(
+        types
+            .iter()
+            .all(|t| !t.as_str().unwrap().starts_with("skilldeck")),
+        "{types:?}"
+    );
     assert_eq!(report["check"]["ok"], true);
 }
 
 #[test]
 fn converting_refuses_a_used_folder_and_broken_json() {
     let env = Env::new();
-    let original = anki_made_deck(&env);
+    let original = anki_made_deck(&env, false);
     fs::create_dir_all(env.path_of("taken")).unwrap();
     fs::write(env.path_of("taken/keep.txt"), "mine").unwrap();
     let run = env.run(&[

@@ -41,6 +41,8 @@ pub fn guid_from_note_id(id: &str) -> Option<String> {
 struct NoteTypeInfo {
     cloze: bool,
     templates: usize,
+    /// The note type as schema-11 JSON, kept so a re-export can use it again.
+    json: serde_json::Value,
 }
 
 fn bad(name: &str, what: impl std::fmt::Display) -> Error {
@@ -79,6 +81,7 @@ fn structure(
                 NoteTypeInfo {
                     cloze: m["type"].as_i64() == Some(1),
                     templates: m["tmpls"].as_array().map_or(1, Vec::len),
+                    json: m.clone(),
                 },
             );
         }
@@ -95,36 +98,68 @@ fn structure(
             )
         };
         let mut stmt = conn
-            .prepare("SELECT id, config FROM notetypes")
+            .prepare("SELECT id, name, mtime_secs, config FROM notetypes")
             .map_err(sql)?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
-            .map_err(sql)?;
-        let mut kinds = HashMap::new();
-        for row in rows {
-            let (id, config) = row.map_err(sql)?;
-            // NotetypeConfig { Kind kind = 1; ... }: 1 is cloze.
-            kinds.insert(
-                id,
-                config.first() == Some(&0x08) && config.get(1) == Some(&1),
-            );
-        }
-        let mut stmt = conn
-            .prepare("SELECT ntid, count(*) FROM templates GROUP BY ntid")
-            .map_err(sql)?;
-        let counts: HashMap<i64, usize> = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ))
             })
             .map_err(sql)?
-            .collect::<rusqlite::Result<_>>()
+            .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(sql)?;
-        for (id, cloze) in kinds {
+        let mut field_stmt = conn
+            .prepare("SELECT name FROM fields WHERE ntid = ?1 ORDER BY ord")
+            .map_err(sql)?;
+        let mut template_stmt = conn
+            .prepare("SELECT name, config FROM templates WHERE ntid = ?1 ORDER BY ord")
+            .map_err(sql)?;
+        for (id, type_name, mtime, config) in rows {
+            // NotetypeConfig { Kind kind = 1; uint32 sort_field_idx = 2; string css = 3; ... }
+            let cloze = config.first() == Some(&0x08) && config.get(1) == Some(&1);
+            let css = super::read::Proto::strings(&config)
+                .remove(&3)
+                .unwrap_or_default();
+            let fields: Vec<String> = field_stmt
+                .query_map([id], |r| r.get(0))
+                .map_err(sql)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(sql)?;
+            let templates: Vec<(String, Vec<u8>)> = template_stmt
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(sql)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(sql)?;
+            let flds: Vec<serde_json::Value> = fields
+                .iter()
+                .enumerate()
+                .map(|(ord, n)| serde_json::json!({"name": n, "ord": ord, "sticky": false, "rtl": false, "font": "Arial", "size": 20, "media": []}))
+                .collect();
+            let tmpls: Vec<serde_json::Value> = templates
+                .iter()
+                .enumerate()
+                .map(|(ord, (n, config))| {
+                    // TemplateConfig { string q_format = 1; string a_format = 2; ... }
+                    let mut strings = super::read::Proto::strings(config);
+                    serde_json::json!({"name": n, "ord": ord, "qfmt": strings.remove(&1).unwrap_or_default(),
+                        "afmt": strings.remove(&2).unwrap_or_default(), "bqfmt": "", "bafmt": "", "did": null, "bfont": "", "bsize": 0})
+                })
+                .collect();
+            let json = serde_json::json!({
+                "id": id, "name": type_name, "type": if cloze { 1 } else { 0 }, "mod": mtime, "usn": -1, "sortf": 0,
+                "did": null, "tags": [], "vers": [], "flds": flds, "tmpls": tmpls, "css": css,
+                "latexPre": "", "latexPost": "", "latexsvg": false, "req": [[0, "any", [0]]]
+            });
             types.insert(
                 id,
                 NoteTypeInfo {
                     cloze,
-                    templates: counts.get(&id).copied().unwrap_or(1),
+                    templates: templates.len(),
+                    json,
                 },
             );
         }
@@ -219,11 +254,19 @@ pub fn to_markdown(package: &mut Package, dir: &Path) -> Result<Converted> {
         files: 0,
         media: 0,
     };
+    // Note types with two fields can be written again as they are: remember them.
+    let mut kept_types: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut kept_notes: BTreeMap<String, i64> = BTreeMap::new();
     for (nid, guid, mid, tags, fields) in &notes {
         let info = types.get(mid).cloned().unwrap_or(NoteTypeInfo {
             cloze: false,
             templates: 1,
+            json: serde_json::Value::Null,
         });
+        if info.json["flds"].as_array().is_some_and(|f| f.len() == 2) && info.templates <= 2 {
+            kept_types.insert(mid.to_string(), info.json.clone());
+            kept_notes.insert(note_id_for_guid(guid), *mid);
+        }
         let deck = note_deck
             .get(nid)
             .and_then(|d| deck_names.get(d))
@@ -331,6 +374,14 @@ pub fn to_markdown(package: &mut Package, dir: &Path) -> Result<Converted> {
             toml_string(if root.is_empty() { "Imported" } else { &root }),
         );
         fs::write(partial.join("deck.toml"), manifest).map_err(|e| Error::io(&partial, e))?;
+        if !kept_notes.is_empty() {
+            let anki = serde_json::json!({ "note_types": kept_types, "notes": kept_notes });
+            fs::write(
+                partial.join(crate::deck::load::ANKI_JSON),
+                serde_json::to_string_pretty(&anki)?,
+            )
+            .map_err(|e| Error::io(&partial, e))?;
+        }
         for (path, text) in &files {
             let full = partial.join(path);
             if let Some(parent) = full.parent() {

@@ -229,8 +229,26 @@ pub fn build_package(
         id
     };
     let mut note_decks: HashMap<i64, i64> = HashMap::new();
+    let kept = KeptTypes::parse(deck.anki_json.as_deref());
+    let mut models: serde_json::Map<String, serde_json::Value> = NoteType::ALL
+        .iter()
+        .map(|t| (t.id().to_string(), t.json()))
+        .collect();
     let rendered = render_all(deck, notes, &media_names);
-    for (n, fields) in notes.iter().zip(rendered) {
+    for (n, mut fields) in notes.iter().zip(rendered) {
+        // A note converted from Anki goes back under its original note type, so Anki updates it.
+        let mut mid = note_type(n.kind).id();
+        if let Some((id, model)) = kept.for_note(n) {
+            mid = id;
+            models
+                .entry(id.to_string())
+                .or_insert_with(|| model.clone());
+            fields.truncate(if n.kind == NoteKind::Cloze { 3 } else { 2 });
+            if n.kind == NoteKind::Cloze {
+                // Text and Extra; the title was made from the text.
+                fields.remove(1);
+            }
+        }
         let mut tags = Vec::new();
         if let (Some(d), Some(o), Some(s)) = (&n.domain, &n.objective, &n.skill) {
             tags.push(format!(
@@ -264,7 +282,7 @@ pub fn build_package(
         package.notes.push(NoteRow {
             id,
             guid: n.guid.clone(),
-            mid: note_type(n.kind).id(),
+            mid,
             modified: n.content_changed_at.millis() / 1000,
             tags: format!(" {} ", tags.join(" ")),
             sort_field: strip_tags(&n.title),
@@ -405,6 +423,43 @@ fn render_fields(
                 source,
             ]
         }
+    }
+}
+
+/// The original note types of a deck converted from Anki (its `anki.json`).
+struct KeptTypes {
+    types: HashMap<i64, serde_json::Value>,
+    notes: HashMap<String, i64>,
+}
+
+impl KeptTypes {
+    fn parse(json: Option<&str>) -> KeptTypes {
+        let value: serde_json::Value = json
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default();
+        let types = value["note_types"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(id, model)| Some((id.parse().ok()?, model.clone())))
+            .collect();
+        let notes = value["notes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(note, id)| Some((note.clone(), id.as_i64()?)))
+            .collect();
+        KeptTypes { types, notes }
+    }
+
+    /// The original note type of a note, when it has one that fits: two fields, and cloze
+    /// exactly when the note is.
+    fn for_note(&self, n: &ExportNote) -> Option<(i64, &serde_json::Value)> {
+        let id = *self.notes.get(n.id.as_str())?;
+        let model = self.types.get(&id)?;
+        let fits = model["flds"].as_array().is_some_and(|f| f.len() == 2)
+            && (model["type"].as_i64() == Some(1)) == (n.kind == NoteKind::Cloze);
+        fits.then_some((id, model))
     }
 }
 

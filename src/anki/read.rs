@@ -311,13 +311,36 @@ fn media_entries(bytes: &[u8]) -> std::result::Result<Vec<String>, &'static str>
 }
 
 /// A minimal protobuf reader: varints, length-delimited fields, skipping.
-struct Proto<'a> {
-    data: &'a [u8],
-    pos: usize,
+pub(crate) struct Proto<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 impl<'a> Proto<'a> {
-    fn varint(&mut self) -> Option<u64> {
+    pub(crate) fn new(data: &'a [u8]) -> Proto<'a> {
+        Proto { data, pos: 0 }
+    }
+
+    /// The string fields of a message, by field number (the last one wins).
+    pub(crate) fn strings(data: &'a [u8]) -> std::collections::HashMap<u64, String> {
+        let mut out = std::collections::HashMap::new();
+        let mut r = Proto::new(data);
+        while let Some((field, wire)) = r.key() {
+            if wire == 2 {
+                match r.bytes() {
+                    Some(b) => {
+                        out.insert(field, String::from_utf8_lossy(b).into_owned());
+                    }
+                    None => break,
+                }
+            } else if r.skip(wire).is_none() {
+                break;
+            }
+        }
+        out
+    }
+
+    pub(crate) fn varint(&mut self) -> Option<u64> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = *self.data.get(self.pos)?;
@@ -330,7 +353,7 @@ impl<'a> Proto<'a> {
         None
     }
 
-    fn key(&mut self) -> Option<(u64, u64)> {
+    pub(crate) fn key(&mut self) -> Option<(u64, u64)> {
         if self.pos >= self.data.len() {
             return None;
         }
@@ -338,7 +361,7 @@ impl<'a> Proto<'a> {
         Some((key >> 3, key & 7))
     }
 
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
         let len = usize::try_from(self.varint()?).ok()?;
         let end = self.pos.checked_add(len)?;
         let slice = self.data.get(self.pos..end)?;
@@ -346,7 +369,7 @@ impl<'a> Proto<'a> {
         Some(slice)
     }
 
-    fn skip(&mut self, wire: u64) -> Option<()> {
+    pub(crate) fn skip(&mut self, wire: u64) -> Option<()> {
         match wire {
             0 => self.varint().map(|_| ()),
             1 => {

@@ -213,6 +213,7 @@ fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result<BuildRepor
             now,
         )?;
         decks::replace_outline(&tx, pk, deck.outline.as_ref())?;
+        decks::set_anki_json(&tx, pk, deck.scan.anki_json.as_deref())?;
         decks::replace_files(&tx, pk, &deck.files)?;
         let stored = notes::stored(&tx, pk)?;
         let plan = sync::plan(&deck.notes, &stored);

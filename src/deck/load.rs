@@ -16,6 +16,9 @@ use crate::outline::Outline;
 /// Markdown files larger than this are refused: decks come from strangers.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// The file in which a deck converted from Anki keeps its original note types.
+pub const ANKI_JSON: &str = "anki.json";
+
 /// Markdown files that document a deck rather than hold notes.
 const DOC_FILES: [&str; 4] = ["readme.md", "contributing.md", "changelog.md", "license.md"];
 
@@ -36,6 +39,8 @@ pub struct DeckScan {
     pub manifest_text: String,
     pub outline_path: Option<String>,
     pub outline_text: Option<String>,
+    /// `anki.json`: the Anki note types of a deck converted from Anki, when present.
+    pub anki_json: Option<String>,
     pub files: Vec<FileStat>,
     /// Problems met on the walk (symlinks, unreadable entries).
     pub diagnostics: Vec<Diagnostic>,
@@ -48,6 +53,8 @@ impl DeckScan {
         h.update(self.manifest_text.as_bytes());
         h.update(&[0]);
         h.update(self.outline_text.as_deref().unwrap_or("").as_bytes());
+        h.update(&[0]);
+        h.update(self.anki_json.as_deref().unwrap_or("").as_bytes());
         h.update(&[0]);
         for file in &self.files {
             h.update(file.path.as_bytes());
@@ -149,6 +156,12 @@ pub fn scan(root: &Path) -> Result<DeckScan> {
         _ => None,
     };
 
+    let anki_path = root.join(ANKI_JSON);
+    let anki_json = if anki_path.is_file() {
+        Some(read_text(&anki_path, MAX_FILE_BYTES)?)
+    } else {
+        None
+    };
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     let walker = walkdir::WalkDir::new(root)
@@ -208,6 +221,7 @@ pub fn scan(root: &Path) -> Result<DeckScan> {
         manifest_text,
         outline_path,
         outline_text,
+        anki_json,
         files,
         diagnostics,
     })
@@ -253,6 +267,17 @@ pub fn load_scanned(scan: DeckScan) -> Result<Deck> {
         _ => None,
     };
 
+    if let Some(text) = &scan.anki_json
+        && let Err(e) = serde_json::from_str::<serde_json::Value>(text)
+    {
+        diagnostics.push(at(
+            Severity::Error,
+            &scan.display(ANKI_JSON),
+            e.line(),
+            e.column(),
+            format!("bad anki.json: {e}"),
+        ));
+    }
     let mut files = Vec::with_capacity(scan.files.len());
     let mut notes = Vec::new();
     let mut broken_front_matter: HashSet<String> = HashSet::new();

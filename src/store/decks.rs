@@ -164,6 +164,15 @@ pub fn file_hashes(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Records the Anki note types a converted deck keeps (its `anki.json`), or clears them.
+pub fn set_anki_json(conn: &Connection, deck: i64, json: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE decks SET anki_json = ?2 WHERE id = ?1",
+        params![deck, json],
+    )?;
+    Ok(())
+}
+
 /// Sets or clears a deck's exam date.
 pub fn set_exam(conn: &Connection, deck: i64, date: Option<chrono::NaiveDate>) -> Result<()> {
     conn.execute(

@@ -19,6 +19,8 @@ pub struct ExportDeck {
     pub description: String,
     pub anki_deck: String,
     pub root_path: String,
+    /// For a deck converted from Anki: its original note types and which notes use them.
+    pub anki_json: Option<String>,
 }
 
 /// A place in the outline: (id, title).
@@ -70,7 +72,7 @@ pub struct ExportReview {
 pub fn deck(conn: &Connection, id: &DeckId) -> Result<Option<ExportDeck>> {
     Ok(conn
         .query_row(
-            "SELECT id, slug, name, version, description, anki_deck, root_path FROM decks WHERE slug = ?1",
+            "SELECT id, slug, name, version, description, anki_deck, root_path, anki_json FROM decks WHERE slug = ?1",
             [id],
             |r| {
                 Ok(ExportDeck {
@@ -81,6 +83,7 @@ pub fn deck(conn: &Connection, id: &DeckId) -> Result<Option<ExportDeck>> {
                     description: r.get(4)?,
                     anki_deck: r.get(5)?,
                     root_path: r.get(6)?,
+                    anki_json: r.get(7)?,
                 })
             },
         )

@@ -1,9 +1,10 @@
 """Makes an ordinary Anki deck, the way a user would in Anki, for the --to-markdown tests.
 
-Usage: make_deck.py OUT.apkg
+Usage: make_deck.py OUT.apkg [--current]
 
 Stock note types (Basic, Basic (and reversed card), Cloze), a deck tree, tags, HTML formatting,
-an image, then a legacy export without scheduling.
+an image, then an export without scheduling: legacy (schema 11), or with --current the
+current format (anki21b, schema 18).
 """
 
 import os
@@ -19,7 +20,7 @@ PNG = bytes.fromhex(
 )
 
 
-def main(out):
+def main(out, legacy=True):
     folder = tempfile.mkdtemp()
     col = Collection(os.path.join(folder, "user.anki2"))
     try:
@@ -42,11 +43,11 @@ def main(out):
         add(reversed_, nouns, ["la casa", f'the house <img src="{image}">'], ["nouns"])
         add(cloze, nouns, ["El {{c1::perro}} come la {{c2::comida::food}}.", "Dog eats food."], ["nouns", "cloze"])
         add(basic, nouns, ["<i>el libro</i>", "the book"], [])
-        options = ExportAnkiPackageOptions(with_scheduling=False, with_media=True, legacy=True, with_deck_configs=False)
+        options = ExportAnkiPackageOptions(with_scheduling=False, with_media=True, legacy=legacy, with_deck_configs=False)
         col.export_anki_package(out_path=out, options=options, limit=ExportLimit())
     finally:
         col.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], legacy="--current" not in sys.argv)
