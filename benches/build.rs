@@ -124,12 +124,7 @@ fn child(args: &str) -> Result<()> {
     let cli = skilldeck::cli::Cli::parse_from(["skilldeck", "--db", db, command, deck]);
     skilldeck::app::run(cli)?;
     let micros = started.elapsed().as_micros();
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
+    let peak = common::peak_kib();
     println!("{micros}\n{peak}");
     Ok(())
 }

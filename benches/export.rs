@@ -119,12 +119,7 @@ fn child(args: &str) -> Result<()> {
     let cli =
         skilldeck::cli::Cli::parse_from(["skilldeck", "--db", db, "export", "big", "-o", out]);
     skilldeck::app::run(cli)?;
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
+    let peak = common::peak_kib();
     println!("{peak}");
     Ok(())
 }

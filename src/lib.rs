@@ -8,6 +8,7 @@ pub mod clock;
 pub mod coverage;
 pub mod deck;
 pub mod error;
+pub mod highlight;
 pub mod outline;
 pub mod review;
 pub mod sched;

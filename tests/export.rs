@@ -4,25 +4,12 @@
 //! on re-import, and carry memory state and history with `--with-scheduling`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::Env;
-
-/// The Python that has the `anki` package.
-fn python() -> PathBuf {
-    let path = std::env::var_os("SKILLDECK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    assert!(
-        path.exists(),
-        "{} is missing: run ./scripts/test, which installs the Anki library",
-        path.display()
-    );
-    path
-}
+use crate::support::{Env, python};
 
 /// Imports packages in turn into a fresh Anki collection and returns Anki's account of it.
 fn judge(packages: &[&Path], with_scheduling: bool) -> Value {

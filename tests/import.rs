@@ -11,19 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::Env;
-
-fn python() -> PathBuf {
-    let path = std::env::var_os("SKILLDECK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    assert!(
-        path.exists(),
-        "{} is missing: run ./scripts/test, which installs the Anki library",
-        path.display()
-    );
-    path
-}
+use crate::support::{Env, python};
 
 /// Exports the kinds deck, studies it in Anki for `days` days, and returns Anki's report and
 /// the folder with legacy.apkg, current.apkg and whole.colpkg.

@@ -3,6 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The Python that has the `anki` package (installed into .venv by ./scripts/test).
+pub fn python() -> PathBuf {
+    let path = std::env::var_os("SKILLDECK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    assert!(
+        path.exists(),
+        "{} is missing: run ./scripts/test, which installs the Anki library",
+        path.display()
+    );
+    path
+}
+
 /// The fixture decks folder.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decks")

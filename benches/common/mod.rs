@@ -10,6 +10,17 @@ const SKILLS_PER_DOMAIN: usize = 10;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
+/// This process's peak resident memory so far, in KiB (VmHWM; 0 where /proc is missing).
+#[allow(dead_code)]
+pub fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
 /// Writes a deck of `NOTES` notes of every kind, spread over the outline's skills.
 pub fn generate(root: &Path) -> Result<()> {
     std::fs::create_dir_all(root)?;

@@ -4,32 +4,12 @@
 //! not passed through, and links keep only web and mail addresses.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd, html};
-use syntect::highlighting::{Theme, ThemeSet};
-use syntect::parsing::SyntaxSet;
 
 use crate::deck::parse::markdown_options;
+use crate::highlight::{highlighting, syntax_for};
 use crate::review::text::sanitize;
-
-struct Highlighting {
-    syntaxes: SyntaxSet,
-    theme: Theme,
-}
-
-fn highlighting() -> &'static Highlighting {
-    static CELL: OnceLock<Highlighting> = OnceLock::new();
-    CELL.get_or_init(|| {
-        let syntaxes = SyntaxSet::load_defaults_newlines();
-        let mut themes = ThemeSet::load_defaults();
-        let theme = themes
-            .themes
-            .remove("base16-ocean.dark")
-            .unwrap_or_default();
-        Highlighting { syntaxes, theme }
-    })
-}
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
@@ -50,27 +30,12 @@ pub fn escape(text: &str) -> String {
 /// A code block as a `<pre>` with inline colours, or plain when the language is unknown.
 fn code_block(code: &str, lang: &str) -> String {
     let h = highlighting();
-    let name = match lang {
-        "sh" | "shell" | "console" => "bash",
-        "yml" => "yaml",
-        "ps1" | "pwsh" => "powershell",
-        "cs" | "csharp" => "C#",
-        "js" => "javascript",
-        other => other,
-    };
-    let syntax = if lang.is_empty() {
-        None
-    } else {
-        h.syntaxes
-            .find_syntax_by_token(name)
-            .or_else(|| h.syntaxes.find_syntax_by_name(name))
-    };
     let class = if lang.is_empty() {
         String::new()
     } else {
         format!(" data-lang=\"{}\"", escape(lang))
     };
-    match syntax.and_then(|s| {
+    match syntax_for(lang).and_then(|s| {
         syntect::html::highlighted_html_for_string(code, &h.syntaxes, s, &h.theme).ok()
     }) {
         Some(highlighted) => {

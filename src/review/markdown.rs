@@ -4,17 +4,14 @@
 //! control character reaches the terminal. Without colour (`NO_COLOR`), only bold, italic,
 //! underline and reverse are used.
 
-use std::sync::OnceLock;
-
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use syntect::easy::HighlightLines;
-use syntect::highlighting::{Theme, ThemeSet};
-use syntect::parsing::SyntaxSet;
 
 use super::text::sanitize;
 use crate::deck::parse::markdown_options;
+use crate::highlight::{highlighting, syntax_for};
 
 /// How text is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,38 +45,6 @@ impl Palette {
     }
 }
 
-struct Highlighting {
-    syntaxes: SyntaxSet,
-    theme: Theme,
-}
-
-/// Syntax definitions and the theme, loaded once, on the first code block.
-fn highlighting() -> &'static Highlighting {
-    static CELL: OnceLock<Highlighting> = OnceLock::new();
-    CELL.get_or_init(|| {
-        let syntaxes = SyntaxSet::load_defaults_newlines();
-        let mut themes = ThemeSet::load_defaults();
-        let theme = themes
-            .themes
-            .remove("base16-ocean.dark")
-            .unwrap_or_default();
-        Highlighting { syntaxes, theme }
-    })
-}
-
-/// Names under which decks write languages that syntect knows by another name.
-fn syntax_name(lang: &str) -> &str {
-    match lang {
-        "sh" | "shell" | "console" => "bash",
-        "yml" => "yaml",
-        "ps1" | "pwsh" => "powershell",
-        "cs" | "csharp" => "C#",
-        "js" => "javascript",
-        "ts" => "typescript",
-        other => other,
-    }
-}
-
 /// Highlights a code block into lines (a gutter marks it as code).
 fn code_lines(code: &str, lang: &str, palette: Palette) -> Vec<Line<'static>> {
     let gutter = Span::styled("│ ", palette.muted());
@@ -93,12 +58,7 @@ fn code_lines(code: &str, lang: &str, palette: Palette) -> Vec<Line<'static>> {
         return code.lines().map(plain).collect();
     }
     let h = highlighting();
-    let name = syntax_name(lang);
-    let syntax = h
-        .syntaxes
-        .find_syntax_by_token(name)
-        .or_else(|| h.syntaxes.find_syntax_by_name(name));
-    let Some(syntax) = syntax else {
+    let Some(syntax) = syntax_for(lang) else {
         return code.lines().map(plain).collect();
     };
     let mut highlighter = HighlightLines::new(syntax, &h.theme);
