@@ -5,7 +5,10 @@
 mod build;
 mod check;
 mod note;
+mod review;
+mod settings;
 mod share;
+mod status;
 pub mod study;
 
 use build::{build, compile};
@@ -42,11 +45,11 @@ pub fn run(cli: Cli) -> Result<()> {
             limit,
             minutes,
             domain,
-        } => study::review(
+        } => review::review(
             &open_store(db.as_deref())?,
             &decks,
             clock,
-            study::ReviewOptions {
+            review::ReviewOptions {
                 plain,
                 limit,
                 minutes,
@@ -71,11 +74,11 @@ pub fn run(cli: Cli) -> Result<()> {
             to_markdown: true,
         } => share::to_markdown(&file, &dir),
         Command::Import { file, .. } => share::import(&open_store(db.as_deref())?, &file, clock),
-        Command::Status { json } => study::status(&open_store(db.as_deref())?, clock, json),
-        Command::Exam { action } => study::exam(&open_store(db.as_deref())?, clock, action),
-        Command::Config { action } => study::config(&open_store(db.as_deref())?, action),
+        Command::Status { json } => status::status(&open_store(db.as_deref())?, clock, json),
+        Command::Exam { action } => settings::exam(&open_store(db.as_deref())?, clock, action),
+        Command::Config { action } => settings::config(&open_store(db.as_deref())?, action),
         Command::Optimize { deck } => {
-            study::optimize(&open_store(db.as_deref())?, clock, deck.as_deref())
+            settings::optimize(&open_store(db.as_deref())?, clock, deck.as_deref())
         }
     }
 }
