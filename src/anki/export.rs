@@ -5,18 +5,17 @@
 //! converted from Anki — its notes under their original note types.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use chrono::Offset as _;
-use pulldown_cmark::{Event, Parser, Tag};
+use pulldown_cmark::{Event, Parser};
 use serde_json::json;
 
+use super::media::{Media, collect_media};
 use super::notetypes::NoteType;
-use super::package::{CardRow, Col, NoteRow, Package, RevlogRow};
-use crate::deck::load::normalise_inside;
+use super::package::{Col, NoteRow, Package};
+use super::scheduling::{card_row, revlog};
 use crate::deck::parse::markdown_options;
-use crate::error::{Error, Result};
-use crate::sched::card::Phase;
+use crate::error::Result;
 use crate::store::export::{ExportCard, ExportDeck, ExportNote, ExportReview};
 use crate::types::{Day, NoteKind};
 
@@ -44,6 +43,13 @@ pub struct ExportContext {
     pub decay: f32,
 }
 
+impl ExportContext {
+    /// The study day of a moment (epoch ms), for this user.
+    pub fn day(&self, ms: i64) -> Day {
+        Day::of_millis(ms, self.offset_seconds, self.rollover_hour)
+    }
+}
+
 fn note_type(kind: NoteKind) -> NoteType {
     match kind {
         NoteKind::Basic => NoteType::Basic,
@@ -58,95 +64,6 @@ fn tag_part(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_whitespace() { '_' } else { c })
         .collect()
-}
-
-/// Images a note's Markdown refers to, as written.
-fn image_urls(markdown: &str) -> Vec<String> {
-    if !markdown.contains("![") {
-        return Vec::new();
-    }
-    Parser::new_ext(markdown, markdown_options())
-        .filter_map(|e| match e {
-            Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url.to_string()),
-            _ => None,
-        })
-        .filter(|url| !url.contains("://") && !url.starts_with("data:"))
-        .collect()
-}
-
-/// The deck's images: for each note, its image paths as written → exported names; and the
-/// files to copy, by exported name.
-#[derive(Debug, Default)]
-struct Media {
-    per_note: HashMap<i64, HashMap<String, String>>,
-    files: Vec<(String, PathBuf)>,
-}
-
-/// Finds every image of the deck on disk and gives each a unique exported name. A missing
-/// file is an error: the package would fail to import.
-fn collect_media(deck: &ExportDeck, notes: &[ExportNote]) -> Result<Media> {
-    let root = Path::new(&deck.root_path);
-    let mut per_note: HashMap<i64, HashMap<String, String>> = HashMap::new();
-    let mut files: Vec<(String, PathBuf)> = Vec::new();
-    let mut by_path: HashMap<PathBuf, String> = HashMap::new();
-    for n in notes {
-        let choices: String = n
-            .choices
-            .iter()
-            .map(|c| c.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        for url in [&n.prompt, &n.answer, &choices]
-            .into_iter()
-            .flat_map(|md| image_urls(md))
-        {
-            let dir = Path::new(&n.source_path).parent().unwrap_or(Path::new(""));
-            let Some(rel) = normalise_inside(&dir.join(&url)) else {
-                return Err(Error::user(format!(
-                    "{}/{}:{}: image `{url}` is outside the deck folder",
-                    deck.root_path, n.source_path, n.source_line
-                )));
-            };
-            let full = root.join(&rel);
-            let name = match by_path.get(&full) {
-                Some(name) => name.clone(),
-                None => {
-                    let bytes = std::fs::read(&full).map_err(|_| {
-                        Error::user(format!(
-                            "{}/{}:{}: media file `{url}` is missing on disk ({}); rebuild the deck or restore the file",
-                            deck.root_path,
-                            n.source_path,
-                            n.source_line,
-                            full.display()
-                        ))
-                    })?;
-                    let hash = blake3::hash(&bytes).to_hex();
-                    let base: String = full
-                        .file_name()
-                        .map(|f| {
-                            f.to_string_lossy()
-                                .chars()
-                                .map(|c| {
-                                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_'
-                                    {
-                                        c
-                                    } else {
-                                        '_'
-                                    }
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_else(|| "file".into());
-                    let name = format!("{}-{}-{base}", deck.id, &hash[..8]);
-                    by_path.insert(full.clone(), name.clone());
-                    files.push((name.clone(), full));
-                    name
-                }
-            };
-            per_note.entry(n.pk).or_default().insert(url, name);
-        }
-    }
-    Ok(Media { per_note, files })
 }
 
 /// Builds the package of a deck.
@@ -197,7 +114,7 @@ pub fn build_package(
             c.state
                 .due
                 .into_iter()
-                .chain(c.state.last_review.map(|t| day(t.millis(), ctx)))
+                .chain(c.state.last_review.map(|t| ctx.day(t.millis())))
                 .min()
         })
         .min()
@@ -455,10 +372,6 @@ impl KeptTypes {
     }
 }
 
-fn day(ms: i64, ctx: &ExportContext) -> Day {
-    Day::of_millis(ms, ctx.offset_seconds, ctx.rollover_hour)
-}
-
 fn strip_p(html: &str) -> String {
     let t = html.trim();
     match t.strip_prefix("<p>").and_then(|t| t.strip_suffix("</p>")) {
@@ -478,137 +391,4 @@ fn strip_tags(markdown: &str) -> String {
             _ => None,
         })
         .collect()
-}
-
-/// A card's row: new cards in deck order; with scheduling, the FSRS state as Anki keeps it.
-fn card_row(
-    c: &ExportCard,
-    id: i64,
-    nid: i64,
-    did: i64,
-    position: i64,
-    crt_day: Day,
-    ctx: &ExportContext,
-) -> CardRow {
-    let new = CardRow {
-        id,
-        nid,
-        did,
-        ord: c.ord,
-        modified: ctx.now_secs,
-        kind: 0,
-        queue: 0,
-        due: position,
-        ivl: 0,
-        factor: 0,
-        reps: 0,
-        lapses: 0,
-        left: 0,
-        data: String::new(),
-    };
-    let s = &c.state;
-    if !ctx.with_scheduling || s.phase == Phase::New {
-        return CardRow {
-            queue: if ctx.with_scheduling && c.suspended {
-                -1
-            } else {
-                0
-            },
-            ..new
-        };
-    }
-    let (Some(memory), Some(due), Some(last)) = (s.memory, s.due, s.last_review) else {
-        return new;
-    };
-    let last_day = day(last.millis(), ctx);
-    let data = json!({
-        "s": (memory.stability as f64 * 10_000.0).round() / 10_000.0,
-        "d": (memory.difficulty as f64 * 1000.0).round() / 1000.0,
-        "dr": (ctx.desired_retention as f64 * 100.0).round() / 100.0,
-        "decay": (ctx.decay as f64 * 1000.0).round() / 1000.0,
-        "lrt": last.millis() / 1000,
-    })
-    .to_string();
-    let learning_now = s.step_due.is_some() && last_day == ctx.today;
-    let (kind, queue, due_value, left) = match s.phase {
-        Phase::Learning if learning_now => {
-            (1, 1, s.step_due.map_or(0, |t| t.millis() / 1000), 1001)
-        }
-        Phase::Relearning if learning_now => {
-            (3, 1, s.step_due.map_or(0, |t| t.millis() / 1000), 1001)
-        }
-        _ => (2, 2, due.since(crt_day), 0),
-    };
-    let queue = if c.suspended {
-        -1
-    } else if c.buried {
-        -3
-    } else {
-        queue
-    };
-    CardRow {
-        kind,
-        queue,
-        due: due_value,
-        ivl: due.since(last_day).max(1),
-        factor: 2500,
-        reps: i64::from(s.reps),
-        lapses: i64::from(s.lapses),
-        left,
-        data,
-        ..new
-    }
-}
-
-/// The review log, each row's interval taken from the gap to the card's next review (or to its
-/// due day, for the last one).
-fn revlog(
-    reviews: &[ExportReview],
-    card_ids: &HashMap<i64, i64>,
-    cards: &[ExportCard],
-    ctx: &ExportContext,
-) -> Vec<RevlogRow> {
-    let due_of: HashMap<i64, Option<Day>> = cards.iter().map(|c| (c.pk, c.state.due)).collect();
-    let mut by_card: HashMap<i64, Vec<&ExportReview>> = HashMap::new();
-    for r in reviews {
-        by_card.entry(r.card).or_default().push(r);
-    }
-    let mut rows = Vec::with_capacity(reviews.len());
-    let mut used = std::collections::HashSet::new();
-    for (card, list) in by_card {
-        let Some(&cid) = card_ids.get(&card) else {
-            continue;
-        };
-        let mut last_ivl = 0;
-        for (i, r) in list.iter().enumerate() {
-            let today = day(r.at.millis(), ctx);
-            let next = match list.get(i + 1) {
-                Some(next) => Some(day(next.at.millis(), ctx)),
-                None => due_of.get(&card).copied().flatten(),
-            };
-            let ivl = next.map_or(0, |n| n.since(today).max(0));
-            let kind = match r.before {
-                Some(Phase::New | Phase::Learning) => 0,
-                Some(Phase::Relearning) => 2,
-                _ => 1,
-            };
-            let mut id = r.at.millis();
-            while !used.insert(id) {
-                id += 1;
-            }
-            rows.push(RevlogRow {
-                id,
-                cid,
-                ease: i64::from(r.rating),
-                ivl,
-                last_ivl,
-                factor: if kind == 0 { 0 } else { 2500 },
-                time: r.duration_ms.clamp(0, 60_000),
-                kind,
-            });
-            last_ivl = ivl;
-        }
-    }
-    rows.sort_by_key(|r| r.id);
-    rows
 }

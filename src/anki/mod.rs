@@ -8,8 +8,10 @@ pub mod export;
 pub mod html;
 pub mod import;
 pub mod markdown;
+mod media;
 pub mod notetypes;
 pub mod package;
 pub mod read;
+mod scheduling;
 
 pub use export::{ExportContext, build_package, stable_id};
