@@ -31,6 +31,21 @@ fn draw(screen: &Screen, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// A session over today's queue of every deck in `store`, with the clock stopped at `now`.
+fn session_at<'a>(store: &'a Store, now: &str, domain: Option<&str>) -> Session<'a> {
+    let now = chrono::DateTime::parse_from_rfc3339(now).unwrap();
+    let mut study = skilldeck::app::load_study(store, &[], now).unwrap();
+    let queue = study.queue(store, None, domain).unwrap();
+    Session::new(
+        store,
+        study.set,
+        study.schedulers,
+        queue.order(),
+        Clock::fixed(now, 4),
+        None,
+    )
+}
+
 /// A built fixture deck, its database opened, and a session over today's queue.
 struct Fixture {
     env: Env,
@@ -49,17 +64,7 @@ impl Fixture {
     }
 
     fn session(&self, domain: Option<&str>) -> Session<'_> {
-        let now = chrono::DateTime::parse_from_rfc3339(&self.env.now).unwrap();
-        let mut study = skilldeck::app::load_study(&self.store, &[], now).unwrap();
-        let queue = study.queue(&self.store, None, domain).unwrap();
-        Session::new(
-            &self.store,
-            study.set,
-            study.schedulers,
-            queue.order(),
-            Clock::fixed(now, 4),
-            None,
-        )
+        session_at(&self.store, &self.env.now, domain)
     }
 
     fn reviews(&self) -> i64 {
@@ -281,17 +286,7 @@ fn a_long_code_block_scrolls() {
     .unwrap();
     env.run(&["build", "decks/long"]).ok();
     let store = Store::open(&env.db()).unwrap();
-    let now = chrono::DateTime::parse_from_rfc3339(&env.now).unwrap();
-    let mut study = skilldeck::app::load_study(&store, &[], now).unwrap();
-    let queue = study.queue(&store, None, None).unwrap();
-    let mut session = Session::new(
-        &store,
-        study.set,
-        study.schedulers,
-        queue.order(),
-        Clock::fixed(now, 4),
-        None,
-    );
+    let mut session = session_at(&store, &env.now, None);
     let mut ui = Ui::new(MONO);
     ui.refresh(&session).unwrap();
     let top = draw(&ui.screen(&session).unwrap(), 80, 24);
@@ -348,17 +343,7 @@ fn escape_sequences_from_a_deck_never_reach_the_terminal() {
     // Make the card new again, so the full screen shows it too.
     store.conn().execute("UPDATE cards SET state = 'new', stability = NULL, difficulty = NULL, due = NULL, last_review = NULL, reps = 0", []).unwrap();
     store.conn().execute("DELETE FROM reviews", []).unwrap();
-    let now = chrono::DateTime::parse_from_rfc3339(&env.now).unwrap();
-    let mut study = skilldeck::app::load_study(&store, &[], now).unwrap();
-    let queue = study.queue(&store, None, None).unwrap();
-    let mut session = Session::new(
-        &store,
-        study.set,
-        study.schedulers,
-        queue.order(),
-        Clock::fixed(now, 4),
-        None,
-    );
+    let mut session = session_at(&store, &env.now, None);
     let mut ui = Ui::new(Palette { color: true });
     ui.refresh(&session).unwrap();
     for revealed in [false, true] {
