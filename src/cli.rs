@@ -127,6 +127,12 @@ pub enum Command {
         #[arg(long, requires = "dir")]
         to_markdown: bool,
     },
+    /// Print a shell completion script (e.g. `skilldeck completions bash > ~/.local/share/bash-completion/completions/skilldeck`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Show a note, its cards, their scheduling state and history
     Show {
         /// The note's id, or DECK/NOTE_ID when several decks have it

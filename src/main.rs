@@ -6,7 +6,18 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = skilldeck::cli::Cli::parse();
+    let cli = match skilldeck::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout and succeed; a bad argument is a user error (1).
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     match skilldeck::app::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -515,3 +515,30 @@ fn a_deck_whose_folder_is_gone_is_skipped_with_a_warning() {
         "{out}"
     );
 }
+
+#[test]
+fn completions_name_every_command() {
+    let env = Env::new();
+    let script = env.run(&["completions", "bash"]).ok();
+    for command in [
+        "build", "check", "review", "status", "exam", "config", "optimize", "export", "import",
+        "show", "ids",
+    ] {
+        assert!(
+            script.contains(command),
+            "{command} missing from the completion script"
+        );
+    }
+    let bad = env.run(&["completions", "tcsh"]);
+    assert_eq!(
+        bad.code, 1,
+        "a bad argument is a user error: {}",
+        bad.stderr
+    );
+    assert!(
+        bad.stderr.contains("invalid value 'tcsh'"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(env.run(&["--help"]).code, 0);
+}

@@ -38,6 +38,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Build { decks } => build(&open_store(db.as_deref())?, decks, now),
         Command::Check { decks, format } => check(db.as_deref(), decks, format),
         Command::Ids { deck, write } => write_ids(&deck, write),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "skilldeck", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Show { note, json } => show(&open_store(db.as_deref())?, &note, json),
         Command::Review {
             decks,
