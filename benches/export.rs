@@ -21,17 +21,7 @@ fn main() -> Result<()> {
         return child(&args);
     }
     let dir = tempfile::tempdir()?;
-    let deck = dir.path().join("big");
-    let db = dir.path().join("export.db");
-    common::generate(&deck)?;
-    let build = skilldeck::cli::Cli::parse_from([
-        "skilldeck",
-        "--db",
-        &db.to_string_lossy(),
-        "build",
-        &deck.to_string_lossy(),
-    ]);
-    skilldeck::app::run(build)?;
+    let db = common::generate_and_build(dir.path(), "export.db")?;
 
     let ours_out = dir.path().join("skilldeck.apkg");
     let mut ours = Vec::new();

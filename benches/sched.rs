@@ -9,8 +9,6 @@
 use std::process::Command;
 use std::time::Instant;
 
-use clap::Parser as _;
-
 mod common;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -21,17 +19,7 @@ const DAY_MS: i64 = 86_400_000;
 
 fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let deck = dir.path().join("big");
-    let db = dir.path().join("bench.db");
-    common::generate(&deck)?;
-    let build = skilldeck::cli::Cli::parse_from([
-        "skilldeck",
-        "--db",
-        &db.to_string_lossy(),
-        "build",
-        &deck.to_string_lossy(),
-    ]);
-    skilldeck::app::run(build)?;
+    let db = common::generate_and_build(dir.path(), "bench.db")?;
     let started = Instant::now();
     let cards = add_history(&db)?;
     println!(

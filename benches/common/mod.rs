@@ -10,6 +10,23 @@ const SKILLS_PER_DOMAIN: usize = 10;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
+/// Generates the deck in `dir/big` and builds it into `dir/<db_name>`; returns the database path.
+#[allow(dead_code)]
+pub fn generate_and_build(dir: &Path, db_name: &str) -> Result<std::path::PathBuf> {
+    let deck = dir.join("big");
+    let db = dir.join(db_name);
+    generate(&deck)?;
+    let args = [
+        "skilldeck",
+        "--db",
+        &db.to_string_lossy(),
+        "build",
+        &deck.to_string_lossy(),
+    ];
+    skilldeck::app::run(<skilldeck::cli::Cli as clap::Parser>::parse_from(args))?;
+    Ok(db)
+}
+
 /// This process's peak resident memory so far, in KiB (VmHWM; 0 where /proc is missing).
 #[allow(dead_code)]
 pub fn peak_kib() -> u64 {
