@@ -5,28 +5,10 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Env, python};
-
-/// Imports packages in turn into a fresh Anki collection and returns Anki's account of it.
-fn judge(packages: &[&Path], with_scheduling: bool) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/judge.py");
-    let mut cmd = Command::new(python());
-    cmd.arg(script);
-    if with_scheduling {
-        cmd.arg("--with-scheduling");
-    }
-    let out = cmd.args(packages).output().unwrap();
-    assert!(
-        out.status.success(),
-        "judge failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::support::{Env, judge};
 
 fn check_counts(env: &Env, deck: &str) -> (u64, u64) {
     let report: Value =

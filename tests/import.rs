@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Env, python};
+use crate::support::{Env, judge, python};
 
 /// Exports the kinds deck, studies it in Anki for `days` days, and returns Anki's report and
 /// the folder with legacy.apkg, current.apkg and whole.colpkg.
@@ -397,19 +397,7 @@ fn convert_and_reexport(current: bool) {
     env.run(&["build", "spanish"]).ok();
     env.run(&["export", "spanish", "-o", "spanish-again.apkg"])
         .ok();
-    let judge = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/judge.py");
-    let run = Command::new(python())
-        .arg(judge)
-        .arg(&original)
-        .arg(env.path_of("spanish-again.apkg"))
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let report = judge(&[&original, &env.path_of("spanish-again.apkg")], false);
     assert_eq!(
         report["imports"][1],
         serde_json::json!({ "new": 0, "updated": 5, "duplicate": 0, "conflicting": 0 })
@@ -423,6 +411,15 @@ fn convert_and_reexport(current: bool) {
         "{types:?}"
     );
     assert_eq!(report["check"]["ok"], true);
+
+    // The package carries those note types itself: it imports into a fresh collection too.
+    let fresh = judge(&[&env.path_of("spanish-again.apkg")], false);
+    assert_eq!(
+        fresh["imports"][0],
+        serde_json::json!({ "new": 5, "updated": 0, "duplicate": 0, "conflicting": 0 })
+    );
+    assert_eq!(fresh["notetypes"], report["notetypes"]);
+    assert_eq!(fresh["check"]["ok"], true);
 }
 
 #[test]

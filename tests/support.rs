@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
 /// The Python that has the `anki` package (installed into .venv by ./scripts/test).
 pub fn python() -> PathBuf {
     let path = std::env::var_os("SKILLDECK_PYTHON")
@@ -172,4 +174,21 @@ impl Env {
         }
         out
     }
+}
+
+/// Imports packages in turn into a fresh Anki collection and returns Anki's account of it.
+pub fn judge(packages: &[&Path], with_scheduling: bool) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/judge.py");
+    let mut cmd = Command::new(python());
+    cmd.arg(script);
+    if with_scheduling {
+        cmd.arg("--with-scheduling");
+    }
+    let out = cmd.args(packages).output().unwrap();
+    assert!(
+        out.status.success(),
+        "judge failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

@@ -129,104 +129,96 @@ pub fn build_package(
         media: media_files,
         ..Package::default()
     };
-    let mut note_ids: HashMap<i64, i64> = HashMap::new();
-    let mut used = std::collections::HashSet::new();
-    let unique = |mut id: i64, used: &mut std::collections::HashSet<i64>| {
-        while !used.insert(id) {
-            id += 1;
-        }
-        id
-    };
-    let mut note_decks: HashMap<i64, i64> = HashMap::new();
     let kept = KeptTypes::parse(deck.anki_json.as_deref());
     let mut models: serde_json::Map<String, serde_json::Value> = NoteType::ALL
         .iter()
         .map(|t| (t.id().to_string(), t.json()))
         .collect();
-    let rendered = render_all(deck, notes, &media_names);
-    for (n, mut fields) in notes.iter().zip(rendered) {
-        // A note converted from Anki goes back under its original note type, so Anki updates it.
-        let mut mid = note_type(n.kind).id();
+
+    // What every note of a skill shares: its tag, its path for the Skill field, its Anki deck.
+    let mut skills: HashMap<&str, SkillOut> = HashMap::new();
+    for place in notes.iter().filter_map(|n| n.place.as_deref()) {
+        if skills.contains_key(place.skill.0.as_str()) {
+            continue;
+        }
+        let title = &place.domain.1;
+        let did = deck_id(title);
+        decks.entry(did.to_string()).or_insert_with(|| {
+            deck_json(
+                did,
+                &format!("{root_name}::{}", title.replace("::", "_")),
+                "",
+            )
+        });
+        skills.insert(
+            &place.skill.0,
+            SkillOut {
+                tag: format!(
+                    "{}::{}::{}::{}",
+                    tag_part(deck.id.as_str()),
+                    tag_part(&place.domain.0),
+                    tag_part(&place.objective.0),
+                    tag_part(&place.skill.0)
+                ),
+                path: [&place.domain.1, &place.objective.1, &place.skill.1]
+                    .map(|t| super::html::escape(t))
+                    .join(" › "),
+                did,
+            },
+        );
+    }
+    let shared = Shared {
+        deck,
+        media: &media_names,
+        kept: &kept,
+        skills: &skills,
+        root: Placed {
+            tag: tag_part(deck.id.as_str()),
+            did: root_id,
+        },
+    };
+    let rows = on_all_cores(notes, |n| note_row(&shared, n));
+
+    // Ids stay unique even if two names hash alike; the rare loser takes the next free id.
+    let mut used = std::collections::HashSet::with_capacity(notes.len() + cards.len());
+    let mut unique = |mut id: i64| {
+        while !used.insert(id) {
+            id += 1;
+        }
+        id
+    };
+    let mut placed: HashMap<i64, (i64, i64, &str)> = HashMap::with_capacity(notes.len());
+    for (n, (mut row, did)) in notes.iter().zip(rows) {
+        row.id = unique(row.id);
         if let Some((id, model)) = kept.for_note(n) {
-            mid = id;
             models
                 .entry(id.to_string())
                 .or_insert_with(|| model.clone());
-            fields.truncate(if n.kind == NoteKind::Cloze { 3 } else { 2 });
-            if n.kind == NoteKind::Cloze {
-                // Text and Extra; the title was made from the text.
-                fields.remove(1);
-            }
         }
-        let mut tags = Vec::new();
-        if let (Some(d), Some(o), Some(s)) = (&n.domain, &n.objective, &n.skill) {
-            tags.push(format!(
-                "{}::{}::{}::{}",
-                tag_part(deck.id.as_str()),
-                tag_part(&d.0),
-                tag_part(&o.0),
-                tag_part(&s.0)
-            ));
-        } else {
-            tags.push(tag_part(deck.id.as_str()));
-        }
-        tags.extend(n.tags.iter().map(|t| tag_part(t)));
-        let did = match &n.domain {
-            Some((_, title)) => {
-                let id = deck_id(title);
-                decks.entry(id.to_string()).or_insert_with(|| {
-                    deck_json(
-                        id,
-                        &format!("{root_name}::{}", title.replace("::", "_")),
-                        "",
-                    )
-                });
-                id
-            }
-            None => root_id,
-        };
-        let id = unique(stable_id(&format!("note/{}", n.guid)), &mut used);
-        note_ids.insert(n.pk, id);
-        note_decks.insert(n.pk, did);
-        package.notes.push(NoteRow {
-            id,
-            guid: n.guid.clone(),
-            mid,
-            modified: n.content_changed_at.millis() / 1000,
-            tags: format!(" {} ", tags.join(" ")),
-            sort_field: strip_tags(&n.title),
-            fields,
-        });
+        placed.insert(n.pk, (row.id, did, n.guid.as_str()));
+        package.notes.push(row);
     }
 
-    let guids: HashMap<i64, &str> = notes.iter().map(|n| (n.pk, n.guid.as_str())).collect();
-    let mut card_ids: HashMap<i64, i64> = HashMap::new();
-    for (position, c) in cards.iter().enumerate() {
-        let (Some(&nid), Some(&did)) = (note_ids.get(&c.note), note_decks.get(&c.note)) else {
-            continue;
-        };
-        let guid = guids.get(&c.note).copied().unwrap_or("");
-        let id = unique(stable_id(&format!("card/{guid}/{}", c.ord)), &mut used);
-        card_ids.insert(c.pk, id);
-        package.cards.push(card_row(
-            c,
-            id,
-            nid,
-            did,
-            position as i64 + 1,
-            earliest,
-            ctx,
-        ));
+    let positioned: Vec<(usize, &ExportCard)> = cards.iter().enumerate().collect();
+    let rows = on_all_cores(&positioned, |&(position, c)| {
+        let &(nid, did, guid) = placed.get(&c.note)?;
+        let id = stable_id(&format!("card/{guid}/{}", c.ord));
+        Some((
+            c.pk,
+            card_row(c, id, nid, did, position as i64 + 1, earliest, ctx),
+        ))
+    });
+    let mut card_ids: HashMap<i64, i64> = HashMap::with_capacity(cards.len());
+    for (pk, mut row) in rows.into_iter().flatten() {
+        row.id = unique(row.id);
+        card_ids.insert(pk, row.id);
+        package.cards.push(row);
     }
 
     if ctx.with_scheduling {
         package.revlog = revlog(reviews, &card_ids, cards, ctx);
     }
 
-    let models: serde_json::Map<String, serde_json::Value> = NoteType::ALL
-        .iter()
-        .map(|t| (t.id().to_string(), t.json()))
-        .collect();
     let conf = json!({
         "schedVer": 2, "sched2021": true, "creationOffset": -ctx.offset_seconds / 60, "nextPos": cards.len() + 1,
         "curDeck": root_id, "activeDecks": [root_id], "newSpread": 0, "collapseTime": 1200,
@@ -250,26 +242,41 @@ pub fn build_package(
     Ok(package)
 }
 
-/// The fields of every note, rendered on all cores (rendering is most of an export's work).
-fn render_all(
-    deck: &ExportDeck,
-    notes: &[ExportNote],
-    media: &HashMap<i64, HashMap<String, String>>,
-) -> Vec<Vec<String>> {
+/// What a skill's notes share in the package.
+struct SkillOut {
+    tag: String,
+    /// Domain › objective › skill, as HTML.
+    path: String,
+    did: i64,
+}
+
+/// Where a note outside the outline goes.
+struct Placed {
+    tag: String,
+    did: i64,
+}
+
+/// What every note's row is made from, besides the note.
+struct Shared<'a> {
+    deck: &'a ExportDeck,
+    media: &'a HashMap<i64, HashMap<String, String>>,
+    kept: &'a KeptTypes,
+    skills: &'a HashMap<&'a str, SkillOut>,
+    root: Placed,
+}
+
+/// `f` over every item, on all cores (up to 8), results in order. Rendering notes is most of
+/// an export's work.
+fn on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let chunk = notes.len().div_ceil(threads).max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
     std::thread::scope(|scope| {
-        let workers: Vec<_> = notes
+        let workers: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|n| render_fields(deck, n, media))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         workers
             .into_iter()
@@ -278,21 +285,57 @@ fn render_all(
     })
 }
 
+/// A note's row (its id not yet made unique) and its Anki deck.
+fn note_row(shared: &Shared<'_>, n: &ExportNote) -> (NoteRow, i64) {
+    let skill = n
+        .place
+        .as_deref()
+        .and_then(|p| shared.skills.get(p.skill.0.as_str()));
+    let (path, tag, did) = match skill {
+        Some(s) => (s.path.as_str(), s.tag.as_str(), s.did),
+        None => ("", shared.root.tag.as_str(), shared.root.did),
+    };
+    let mut fields = render_fields(shared, n, path);
+    // A note converted from Anki goes back under its original note type, so Anki updates it.
+    let mut mid = note_type(n.kind).id();
+    if let Some((id, _)) = shared.kept.for_note(n) {
+        mid = id;
+        fields.truncate(if n.kind == NoteKind::Cloze { 3 } else { 2 });
+        if n.kind == NoteKind::Cloze {
+            // Text and Extra; the title was made from the text.
+            fields.remove(1);
+        }
+    }
+    let mut tags = String::with_capacity(tag.len() + 2);
+    tags.push(' ');
+    tags.push_str(tag);
+    for t in &n.tags {
+        tags.push(' ');
+        tags.push_str(&tag_part(t));
+    }
+    tags.push(' ');
+    let row = NoteRow {
+        id: stable_id(&format!("note/{}", n.guid)),
+        guid: n.guid.clone(),
+        mid,
+        modified: n.content_changed_at.millis() / 1000,
+        tags,
+        sort_field: strip_tags(&n.title),
+        fields: fields.join("\u{1f}"),
+    };
+    (row, did)
+}
+
 /// A note's fields as HTML, in its note type's field order.
-fn render_fields(
-    deck: &ExportDeck,
-    n: &ExportNote,
-    media_names: &HashMap<i64, HashMap<String, String>>,
-) -> Vec<String> {
+fn render_fields(shared: &Shared<'_>, n: &ExportNote, skill_path: &str) -> Vec<String> {
     let no_media = HashMap::new();
-    let media = media_names.get(&n.pk).unwrap_or(&no_media);
+    let media = shared.media.get(&n.pk).unwrap_or(&no_media);
     let render = |md: &str| super::html::render(md, media);
-    let skill_path = [&n.domain, &n.objective, &n.skill]
-        .iter()
-        .filter_map(|p| p.as_ref().map(|(_, title)| super::html::escape(title)))
-        .collect::<Vec<_>>()
-        .join(" › ");
-    let source = super::html::escape(&format!("{}/{}:{}", deck.id, n.source_path, n.source_line));
+    let skill_path = skill_path.to_owned();
+    let source = super::html::escape(&format!(
+        "{}/{}:{}",
+        shared.deck.id, n.source_path, n.source_line
+    ));
     match note_type(n.kind) {
         NoteType::Basic | NoteType::Reversed => {
             vec![render(&n.prompt), render(&n.answer), skill_path, source]

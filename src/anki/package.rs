@@ -31,7 +31,8 @@ pub struct NoteRow {
     pub mid: i64,
     pub modified: i64,
     pub tags: String,
-    pub fields: Vec<String>,
+    /// The fields, joined by U+001F as Anki stores them.
+    pub fields: String,
     pub sort_field: String,
 }
 
@@ -105,6 +106,13 @@ impl Drop for TempFile {
     }
 }
 
+/// The rows in ascending order of their id.
+fn by_id<T>(rows: &[T], id: impl Fn(&T) -> i64) -> Vec<&T> {
+    let mut sorted: Vec<&T> = rows.iter().collect();
+    sorted.sort_unstable_by_key(|r| id(r));
+    sorted
+}
+
 /// Builds the collection database in memory.
 fn collection(package: &Package) -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;
@@ -129,21 +137,22 @@ fn collection(package: &Package) -> Result<Connection> {
     {
         let mut stmt =
             tx.prepare("INSERT INTO notes VALUES (?1, ?2, ?3, ?4, -1, ?5, ?6, ?7, 0, 0, '')")?;
-        for n in &package.notes {
+        // Rows go in by id, so SQLite appends to its tables instead of splitting pages.
+        for n in by_id(&package.notes, |n| n.id) {
             stmt.execute(params![
                 n.id,
                 n.guid,
                 n.mid,
                 n.modified,
                 n.tags,
-                n.fields.join("\u{1f}"),
+                n.fields,
                 n.sort_field
             ])?;
         }
         let mut stmt = tx.prepare(
             "INSERT INTO cards VALUES (?1, ?2, ?3, ?4, ?5, -1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, 0, 0, ?14)",
         )?;
-        for c in &package.cards {
+        for c in by_id(&package.cards, |c| c.id) {
             stmt.execute(params![
                 c.id, c.nid, c.did, c.ord, c.modified, c.kind, c.queue, c.due, c.ivl, c.factor,
                 c.reps, c.lapses, c.left, c.data
@@ -151,7 +160,7 @@ fn collection(package: &Package) -> Result<Connection> {
         }
         let mut stmt =
             tx.prepare("INSERT INTO revlog VALUES (?1, ?2, -1, ?3, ?4, ?5, ?6, ?7, ?8)")?;
-        for r in &package.revlog {
+        for r in by_id(&package.revlog, |r| r.id) {
             stmt.execute(params![
                 r.id, r.cid, r.ease, r.ivl, r.last_ivl, r.factor, r.time, r.kind
             ])?;

@@ -50,7 +50,7 @@ pub fn export(
     let settings = Settings::load(store.conn())?;
     let today = Day::of(now, settings.day_rollover_hour);
     let notes = export::notes(store.conn(), deck.pk)?;
-    let cards = export::cards(store.conn(), deck.pk, today.0)?;
+    let cards = export::cards(store.conn(), deck.pk, today.0, &notes)?;
     let reviews = if with_scheduling {
         export::reviews(store.conn(), deck.pk)?
     } else {

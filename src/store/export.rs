@@ -1,6 +1,9 @@
 //! Reading a built deck in bulk for export: its live notes with their outline places, its
 //! cards with their state, and its review log. One query each, so 100,000 notes export fast.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use rusqlite::{Connection, OptionalExtension};
 
 use super::cards::{STATE_COLUMNS, state_from_row};
@@ -23,8 +26,14 @@ pub struct ExportDeck {
     pub anki_json: Option<String>,
 }
 
-/// A place in the outline: (id, title).
-pub type Place = Option<(String, String)>;
+/// Where a skill sits in the outline: (id, title) of its domain, objective and itself. Shared
+/// by every note of the skill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillPlace {
+    pub domain: (String, String),
+    pub objective: (String, String),
+    pub skill: (String, String),
+}
 
 /// A live note for export.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,10 +47,8 @@ pub struct ExportNote {
     pub answer: String,
     pub choices: Vec<ChoiceRecord>,
     pub tags: Vec<String>,
-    /// Domain, objective and skill, when the deck has an outline.
-    pub domain: Place,
-    pub objective: Place,
-    pub skill: Place,
+    /// The note's place in the outline, when the deck has one.
+    pub place: Option<Arc<SkillPlace>>,
     pub source_path: String,
     pub source_line: i64,
     pub content_changed_at: Timestamp,
@@ -90,26 +97,43 @@ pub fn deck(conn: &Connection, id: &DeckId) -> Result<Option<ExportDeck>> {
         .optional()?)
 }
 
-/// The deck's live notes in deck order.
-pub fn notes(conn: &Connection, deck: i64) -> Result<Vec<ExportNote>> {
+/// The places of a deck's skills, by skill id.
+fn places(conn: &Connection, deck: i64) -> Result<HashMap<String, Arc<SkillPlace>>> {
     let mut stmt = conn.prepare(
-        "SELECT n.id, n.note_id, n.guid, n.kind, n.title, n.prompt, n.answer, n.choices, n.tags,
-                d.id, d.title, o.id, o.title, s.id, s.title, n.source_path, n.source_line, n.content_changed_at
-         FROM notes n
-         LEFT JOIN skills s ON s.deck = n.deck AND s.id = n.skill
-         LEFT JOIN objectives o ON o.deck = n.deck AND o.id = s.objective
-         LEFT JOIN domains d ON d.deck = n.deck AND d.id = o.domain
-         WHERE n.deck = ?1 AND n.retired_at IS NULL
-         ORDER BY n.position",
+        "SELECT s.id, s.title, o.id, o.title, d.id, d.title
+         FROM skills s
+         JOIN objectives o ON o.deck = s.deck AND o.id = s.objective
+         JOIN domains d ON d.deck = s.deck AND d.id = o.domain
+         WHERE s.deck = ?1",
     )?;
-    let place = |r: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<Place> {
-        Ok(r.get::<_, Option<String>>(at)?
-            .zip(r.get::<_, Option<String>>(at + 1)?))
-    };
+    let rows = stmt.query_map([deck], |r| {
+        let skill: (String, String) = (r.get(0)?, r.get(1)?);
+        Ok((
+            skill.0.clone(),
+            Arc::new(SkillPlace {
+                domain: (r.get(4)?, r.get(5)?),
+                objective: (r.get(2)?, r.get(3)?),
+                skill,
+            }),
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The deck's live notes in deck order. The outline is read once and shared, and the rows are
+/// sorted here rather than by SQLite: both keep a 100,000-note read fast.
+pub fn notes(conn: &Connection, deck: i64) -> Result<Vec<ExportNote>> {
+    let places = places(conn, deck)?;
+    let mut stmt = conn.prepare(
+        "SELECT id, note_id, guid, kind, title, prompt, answer, choices, tags, skill,
+                source_path, source_line, content_changed_at, position
+         FROM notes WHERE deck = ?1 AND retired_at IS NULL",
+    )?;
     let rows = stmt.query_map([deck], |r| {
         let choices: String = r.get(7)?;
         let tags: String = r.get(8)?;
-        Ok(ExportNote {
+        let skill: Option<String> = r.get(9)?;
+        let note = ExportNote {
             pk: r.get(0)?,
             id: r.get(1)?,
             guid: r.get(2)?,
@@ -119,24 +143,30 @@ pub fn notes(conn: &Connection, deck: i64) -> Result<Vec<ExportNote>> {
             answer: r.get(6)?,
             choices: serde_json::from_str(&choices).unwrap_or_default(),
             tags: serde_json::from_str(&tags).unwrap_or_default(),
-            domain: place(r, 9)?,
-            objective: place(r, 11)?,
-            skill: place(r, 13)?,
-            source_path: r.get(15)?,
-            source_line: r.get(16)?,
-            content_changed_at: r.get(17)?,
-        })
+            place: skill.and_then(|s| places.get(&s).cloned()),
+            source_path: r.get(10)?,
+            source_line: r.get(11)?,
+            content_changed_at: r.get(12)?,
+        };
+        Ok((r.get::<_, i64>(13)?, note))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut notes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    notes.sort_unstable_by_key(|(position, _)| *position);
+    Ok(notes.into_iter().map(|(_, n)| n).collect())
 }
 
-/// The deck's live cards.
-pub fn cards(conn: &Connection, deck: i64, today: i64) -> Result<Vec<ExportCard>> {
+/// The deck's live cards, in the order of `notes` (by note, then ordinal).
+pub fn cards(
+    conn: &Connection,
+    deck: i64,
+    today: i64,
+    notes: &[ExportNote],
+) -> Result<Vec<ExportCard>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT c.id, c.note, c.ord, c.suspended, c.buried_until, {STATE_COLUMNS}
-         FROM cards c JOIN notes n ON n.id = c.note
-         WHERE n.deck = ?1 AND n.retired_at IS NULL AND c.retired_at IS NULL
-         ORDER BY n.position, c.ord"
+         FROM cards c
+         WHERE c.retired_at IS NULL
+           AND c.note IN (SELECT id FROM notes WHERE deck = ?1 AND retired_at IS NULL)"
     ))?;
     let rows = stmt.query_map([deck], |r| {
         let buried: Option<i64> = r.get(4)?;
@@ -149,7 +179,10 @@ pub fn cards(conn: &Connection, deck: i64, today: i64) -> Result<Vec<ExportCard>
             state: state_from_row(r, 5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut cards = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let order: HashMap<i64, usize> = notes.iter().enumerate().map(|(i, n)| (n.pk, i)).collect();
+    cards.sort_unstable_by_key(|c| (order.get(&c.note).copied().unwrap_or(usize::MAX), c.ord));
+    Ok(cards)
 }
 
 /// The review log of the deck's live cards, in time order.
