@@ -68,14 +68,10 @@ fn main() -> Result<()> {
         let name = theirs["name"].as_str().unwrap_or("?");
         let secs = theirs["seconds"].as_f64().ok_or("no seconds")?;
         let peak = theirs["peak_mib"].as_f64().ok_or("no peak")?;
-        let file = if name == "packaging only" {
-            "genanki-packaging.apkg"
-        } else {
-            "genanki-markdown.apkg"
-        };
+        let file = Path::new(theirs["file"].as_str().ok_or("no file")?);
         println!(
             "| genanki 0.13, {name} | {secs:.2} s | {peak:.0} MiB | {:.1} MiB | {:.1}× faster, {:.2}× the memory |",
-            size(&dir.path().join(file)),
+            size(file),
             secs / ours_secs,
             our_peak / peak
         );

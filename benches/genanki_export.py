@@ -1,15 +1,15 @@
-"""Baselines for the export benchmark: the same notes written by genanki, two ways.
+"""Baselines for the export benchmark: the same notes written by genanki, three ways.
 
 Usage: genanki_export.py SKILLDECK_PACKAGE SKILLDECK_DB OUTPUT_DIR
 
 1. "packaging only": genanki writes the fields exactly as skilldeck rendered them (read back
    from skilldeck's package), under note types with the same fields. Reading is not timed.
 2. "from Markdown": the genanki pipeline a Markdown deck needs, from the same Markdown notes in
-   skilldeck's database: Python-Markdown (fenced code, tables) with Pygments highlighting
-   inline, then genanki. Reading is not timed.
+   skilldeck's database, with code highlighted inline by Pygments, then genanki. Two Markdown
+   libraries: Python-Markdown (the common one) and mistune (a fast one). Reading is not timed.
 
 Each runs in a fresh process (this script calls itself), so each peak memory is its own.
-Prints one JSON object per line: {"name", "seconds", "peak_mib", "notes"}.
+Prints one JSON object per line: {"name", "seconds", "peak_mib", "notes", "file"}.
 """
 
 import json
@@ -55,21 +55,53 @@ def packaging_only(package, output):
     return time.perf_counter() - started, len(rows)
 
 
-def from_markdown(package, database, output):
+def python_markdown():
+    """Python-Markdown with fenced code, tables and inline-styled Pygments highlighting."""
     import markdown
 
-    models, _ = models_from(package)
-    by_name = {m.name: m for m in models.values()}
-    db = sqlite3.connect(database)
-    notes = db.execute("select kind, title, prompt, answer, choices, tags, guid, source_path, source_line from notes where retired_at is null order by position").fetchall()
-    db.close()
-    started = time.perf_counter()
     md = markdown.Markdown(extensions=["fenced_code", "tables", "codehilite"], extension_configs={"codehilite": {"noclasses": True, "pygments_style": "monokai"}})
 
     def html(text):
         md.reset()
         return md.convert(text)
 
+    return html
+
+
+def mistune_markdown():
+    """mistune (a fast pure-Python Markdown parser) with tables, code highlighted by Pygments."""
+    import mistune
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    formatter = HtmlFormatter(noclasses=True, style="monokai")
+
+    class Highlighting(mistune.HTMLRenderer):
+        def block_code(self, code, info=None):
+            try:
+                lexer = get_lexer_by_name((info or "").split()[0]) if info else None
+            except ClassNotFound:
+                lexer = None
+            if lexer is None:
+                return super().block_code(code, info)
+            return highlight(code, lexer, formatter)
+
+    return mistune.create_markdown(renderer=Highlighting(escape=True), plugins=["table", "strikethrough"])
+
+
+RENDERERS = {"from Markdown (Python-Markdown)": python_markdown, "from Markdown (mistune)": mistune_markdown}
+
+
+def from_markdown(name, package, database, output):
+    models, _ = models_from(package)
+    by_name = {m.name: m for m in models.values()}
+    db = sqlite3.connect(database)
+    notes = db.execute("select kind, title, prompt, answer, choices, tags, guid, source_path, source_line from notes where retired_at is null order by position").fetchall()
+    db.close()
+    started = time.perf_counter()
+    html = RENDERERS[name]()
     deck = genanki.Deck(2059400110, "Benchmark")
     for kind, title, prompt, answer, choices, tags, guid, path, line in notes:
         source = f"{path}:{line}"
@@ -96,12 +128,13 @@ def main(argv):
         if name == "packaging only":
             seconds, notes = packaging_only(package, output)
         else:
-            seconds, notes = from_markdown(package, database, output)
+            seconds, notes = from_markdown(name, package, database, output)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"name": name, "seconds": seconds, "peak_mib": peak, "notes": notes}))
+        print(json.dumps({"name": name, "seconds": seconds, "peak_mib": peak, "notes": notes, "file": output}))
         return
     package, database, out_dir = argv
-    for name, file in [("packaging only", "genanki-packaging.apkg"), ("from Markdown", "genanki-markdown.apkg")]:
+    runs = [("packaging only", "genanki-packaging.apkg")] + [(name, f"genanki-{i}.apkg") for i, name in enumerate(RENDERERS)]
+    for name, file in runs:
         result = subprocess.run([sys.executable, __file__, "--run", name, package, database, f"{out_dir}/{file}"], capture_output=True, text=True, check=True)
         print(result.stdout.strip())
 

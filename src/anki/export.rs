@@ -177,7 +177,7 @@ pub fn build_package(
             did: root_id,
         },
     };
-    let rows = on_all_cores(notes, |n| note_row(&shared, n));
+    let rows = crate::parallel::map(notes, |n| note_row(&shared, n));
 
     // Ids stay unique even if two names hash alike; the rare loser takes the next free id.
     let mut used = std::collections::HashSet::with_capacity(notes.len() + cards.len());
@@ -200,7 +200,7 @@ pub fn build_package(
     }
 
     let positioned: Vec<(usize, &ExportCard)> = cards.iter().enumerate().collect();
-    let rows = on_all_cores(&positioned, |&(position, c)| {
+    let rows = crate::parallel::map(&positioned, |&(position, c)| {
         let &(nid, did, guid) = placed.get(&c.note)?;
         let id = stable_id(&format!("card/{guid}/{}", c.ord));
         Some((
@@ -263,26 +263,6 @@ struct Shared<'a> {
     kept: &'a KeptTypes,
     skills: &'a HashMap<&'a str, SkillOut>,
     root: Placed,
-}
-
-/// `f` over every item, on all cores (up to 8), results in order. Rendering notes is most of
-/// an export's work.
-fn on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = items.len().div_ceil(threads).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    })
 }
 
 /// A note's row (its id not yet made unique) and its Anki deck.
