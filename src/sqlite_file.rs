@@ -23,7 +23,7 @@ impl<'a> Value<'a> {
     /// Text as a column of INTEGER (or NUMERIC) affinity stores it: a well-formed integer or
     /// real literal becomes a number, as SQLite would convert it on insert.
     pub fn numeric_text(text: &'a str) -> Value<'a> {
-        let t = text.trim_matches([' ', '\t', '\n', '\r', '\x0c']);
+        let t = text.trim_matches(|c: char| matches!(c, ' ' | '\t'..='\r'));
         let literal = !t.is_empty()
             && t.bytes()
                 .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
@@ -229,23 +229,31 @@ impl File {
     }
 }
 
-/// A b-tree page being filled: cells are added in key order, their bodies packed from the
-/// end of the page towards the pointer array.
-struct PageBuilder {
+/// A b-tree page being filled in place: cell pointers grow from the header towards the end,
+/// cell bodies from the end of the page towards the pointers.
+struct Page {
+    number: u32,
     /// Where the b-tree header starts: 100 on page 1, else 0.
     offset: usize,
     interior: bool,
-    cells: Vec<Vec<u8>>,
-    used: usize,
+    cells: usize,
+    /// Start of the cell content area.
+    content: usize,
 }
 
-impl PageBuilder {
-    fn new(offset: usize, interior: bool) -> PageBuilder {
-        PageBuilder {
+impl Page {
+    fn new(file: &mut File, interior: bool) -> Result<Page, Refused> {
+        let number = file.page()?;
+        Ok(Page::at(number, 0, interior, file.page_size))
+    }
+
+    fn at(number: u32, offset: usize, interior: bool, page_size: usize) -> Page {
+        Page {
+            number,
             offset,
             interior,
-            cells: Vec::new(),
-            used: 0,
+            cells: 0,
+            content: page_size,
         }
     }
 
@@ -253,31 +261,33 @@ impl PageBuilder {
         if self.interior { 12 } else { 8 }
     }
 
-    fn fits(&self, cell: usize, page_size: usize) -> bool {
-        self.offset + self.header_len() + 2 * (self.cells.len() + 1) + self.used + cell <= page_size
+    fn fits(&self, cell: usize) -> bool {
+        self.offset + self.header_len() + 2 * (self.cells + 1) + cell <= self.content
     }
 
-    fn push(&mut self, cell: Vec<u8>) {
-        self.used += cell.len();
-        self.cells.push(cell);
-    }
-
-    /// Writes the page; `right` is the right-most child of an interior page.
-    fn write(&self, page: &mut [u8], right: u32) {
-        let size = page.len();
-        let h = self.offset;
-        page[h] = if self.interior { 0x05 } else { 0x0d };
-        page[h + 3..h + 5].copy_from_slice(&(self.cells.len() as u16).to_be_bytes());
-        let mut content = size;
-        let mut pointer = h + self.header_len();
-        for cell in &self.cells {
-            content -= cell.len();
-            page[content..content + cell.len()].copy_from_slice(cell);
-            page[pointer..pointer + 2].copy_from_slice(&(content as u16).to_be_bytes());
-            pointer += 2;
+    /// Adds a cell made of `parts` (the caller has checked that it fits).
+    fn push(&mut self, file: &mut File, parts: &[&[u8]]) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let pointer = self.offset + self.header_len() + 2 * self.cells;
+        self.content -= len;
+        let page = file.page_mut(self.number);
+        let mut at = self.content;
+        for part in parts {
+            page[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
         }
+        page[pointer..pointer + 2].copy_from_slice(&(self.content as u16).to_be_bytes());
+        self.cells += 1;
+    }
+
+    /// Writes the header; `right` is the right-most child of an interior page.
+    fn finish(self, file: &mut File, right: u32) {
+        let h = self.offset;
+        let page = file.page_mut(self.number);
+        page[h] = if self.interior { 0x05 } else { 0x0d };
+        page[h + 3..h + 5].copy_from_slice(&(self.cells as u16).to_be_bytes());
         // 65,536 is written as 0.
-        page[h + 5..h + 7].copy_from_slice(&((content % 65_536) as u16).to_be_bytes());
+        page[h + 5..h + 7].copy_from_slice(&((self.content % 65_536) as u16).to_be_bytes());
         if self.interior {
             page[h + 8..h + 12].copy_from_slice(&right.to_be_bytes());
         }
@@ -286,33 +296,40 @@ impl PageBuilder {
 
 /// Lays out one table's b-tree; returns its root page.
 fn table(file: &mut File, t: &mut Table<'_>) -> Result<u32, Refused> {
-    let size = file.page_size;
-    let usable = size;
+    let usable = file.page_size;
     let max_local = usable - 35;
     let min_local = (usable - 12) * 32 / 255 - 23;
     // Leaves: (page, largest rowid).
     let mut children: Vec<(u32, i64)> = Vec::new();
-    let mut leaf = PageBuilder::new(0, false);
+    let mut leaf = Page::new(file, false)?;
     let mut last_rowid: Option<i64> = None;
+    let mut head = Vec::with_capacity(18);
     for (rowid, payload) in &mut t.rows {
         if last_rowid.is_some_and(|last| last >= rowid) {
             return Err(Refused::Unordered {
                 table: t.name.to_owned(),
             });
         }
-        let mut cell = Vec::with_capacity(payload.len().min(max_local) + 22);
-        put_varint(&mut cell, payload.len() as u64);
-        put_varint(&mut cell, rowid as u64);
+        head.clear();
+        put_varint(&mut head, payload.len() as u64);
+        put_varint(&mut head, rowid as u64);
         let local = if payload.len() <= max_local {
             payload.len()
         } else {
             let k = min_local + (payload.len() - min_local) % (usable - 4);
             if k <= max_local { k } else { min_local }
         };
-        cell.extend_from_slice(&payload[..local]);
-        if local < payload.len() {
-            // The rest goes to a chain of overflow pages: next page (0 at the end), then data.
-            let mut first = 0;
+        let spills = local < payload.len();
+        let cell = head.len() + local + if spills { 4 } else { 0 };
+        if leaf.cells > 0 && !leaf.fits(cell) {
+            children.push((leaf.number, last_rowid.unwrap_or(0)));
+            leaf.finish(file, 0);
+            leaf = Page::new(file, false)?;
+        }
+        // The rest of a large payload goes to a chain of overflow pages: next page (0 at the
+        // end), then data.
+        let mut first = 0u32;
+        if spills {
             let mut previous: Option<u32> = None;
             for chunk in payload[local..].chunks(usable - 4) {
                 let page = file.page()?;
@@ -323,54 +340,63 @@ fn table(file: &mut File, t: &mut Table<'_>) -> Result<u32, Refused> {
                 }
                 previous = Some(page);
             }
-            cell.extend_from_slice(&first.to_be_bytes());
         }
-        if !leaf.cells.is_empty() && !leaf.fits(cell.len(), size) {
-            let page = file.page()?;
-            leaf.write(file.page_mut(page), 0);
-            children.push((page, last_rowid.unwrap_or(0)));
-            leaf = PageBuilder::new(0, false);
-        }
-        leaf.push(cell);
+        let overflow = first.to_be_bytes();
+        let tail: &[u8] = if spills { &overflow } else { &[] };
+        leaf.push(file, &[&head, &payload[..local], tail]);
         last_rowid = Some(rowid);
     }
-    let page = file.page()?;
-    leaf.write(file.page_mut(page), 0);
-    children.push((page, last_rowid.unwrap_or(0)));
+    children.push((leaf.number, last_rowid.unwrap_or(0)));
+    leaf.finish(file, 0);
 
     // Interior levels until one page is left: each cell is (child, its largest rowid), and the
     // last child of a page is its right-most pointer.
     while children.len() > 1 {
-        let mut parents = Vec::new();
-        let mut start = 0;
-        while start < children.len() {
-            let mut page = PageBuilder::new(0, true);
-            let mut end = start;
-            // Cells for all but the page's last child; a page takes at least two children.
-            while end + 1 < children.len() {
-                let (child, key) = children[end];
-                let mut cell = child.to_be_bytes().to_vec();
-                put_varint(&mut cell, key as u64);
-                if end > start && !page.fits(cell.len(), size) {
-                    break;
-                }
-                page.push(cell);
-                end += 1;
+        let groups = interior_groups(&children, usable);
+        let mut parents = Vec::with_capacity(groups.len());
+        for (start, end) in groups {
+            let mut page = Page::new(file, true)?;
+            let mut key = Vec::with_capacity(9);
+            for &(child, max) in &children[start..end] {
+                key.clear();
+                put_varint(&mut key, max as u64);
+                page.push(file, &[&child.to_be_bytes(), &key]);
             }
-            // Leave no lone child for a following page.
-            if children.len() - end == 2 && end > start + 1 {
-                page.cells.pop();
-                end -= 1;
-            }
-            let (right, key) = children[end];
-            let number = file.page()?;
-            page.write(file.page_mut(number), right);
-            parents.push((number, key));
-            start = end + 1;
+            let (right, max) = children[end];
+            parents.push((page.number, max));
+            page.finish(file, right);
         }
         children = parents;
     }
     Ok(children[0].0)
+}
+
+/// Splits children into interior pages: for each page, the range of children that get a cell,
+/// the child after the range being the page's right-most pointer. Every page takes at least
+/// two children.
+fn interior_groups(children: &[(u32, i64)], page_size: usize) -> Vec<(usize, usize)> {
+    let room = page_size - 12;
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while start < children.len() {
+        let mut end = start;
+        let mut used = 0;
+        while end + 1 < children.len() {
+            let cell = 2 + 4 + varint_len(children[end].1 as u64);
+            if end > start && used + cell > room {
+                break;
+            }
+            used += cell;
+            end += 1;
+        }
+        // Leave no lone child for a following page.
+        if children.len() - end == 2 && end > start + 1 {
+            end -= 1;
+        }
+        groups.push((start, end));
+        start = end + 1;
+    }
+    groups
 }
 
 /// Writes a database holding `tables` (in this order in the schema).
@@ -387,7 +413,7 @@ pub fn write(tables: Vec<Table<'_>>, layout: Layout) -> Result<Vec<u8>, Refused>
         limit,
     };
     file.page()?;
-    let mut schema = PageBuilder::new(100, false);
+    let mut schema = Page::at(1, 100, false, size as usize);
     for (i, mut t) in tables.into_iter().enumerate() {
         let root = table(&mut file, &mut t)?;
         let row = record(&[
@@ -397,18 +423,17 @@ pub fn write(tables: Vec<Table<'_>>, layout: Layout) -> Result<Vec<u8>, Refused>
             Value::Int(i64::from(root)),
             Value::Text(t.sql),
         ]);
-        let mut cell = Vec::with_capacity(row.len() + 4);
-        put_varint(&mut cell, row.len() as u64);
-        put_varint(&mut cell, i as u64 + 1);
-        cell.extend_from_slice(&row);
-        if !schema.fits(cell.len(), size as usize) || row.len() > size as usize - 35 {
+        let mut head = Vec::with_capacity(18);
+        put_varint(&mut head, row.len() as u64);
+        put_varint(&mut head, i as u64 + 1);
+        if !schema.fits(head.len() + row.len()) || row.len() > size as usize - 35 {
             return Err(Refused::SchemaTooLarge);
         }
-        schema.push(cell);
+        schema.push(&mut file, &[&head, &row]);
     }
     let pages = (file.bytes.len() / size as usize) as u32;
+    schema.finish(&mut file, 0);
     let first = file.page_mut(1);
-    schema.write(first, 0);
     first[..16].copy_from_slice(b"SQLite format 3\0");
     // 65,536 is written as 1.
     let encoded_size = if size == 65_536 { 1 } else { size as u16 };

@@ -49,8 +49,7 @@ pub fn export(
     }
     let settings = Settings::load(store.conn())?;
     let today = Day::of(now, settings.day_rollover_hour);
-    let notes = export::notes(store.conn(), deck.pk)?;
-    let cards = export::cards(store.conn(), deck.pk, today.0, &notes)?;
+    let (notes, cards) = export::notes_and_cards(store, deck.pk, today.0)?;
     let reviews = if with_scheduling {
         export::reviews(store.conn(), deck.pk)?
     } else {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::Store;
 use super::cards::{STATE_COLUMNS, state_from_row};
 use super::notes::ChoiceRecord;
 use crate::error::Result;
@@ -122,7 +123,7 @@ fn places(conn: &Connection, deck: i64) -> Result<HashMap<String, Arc<SkillPlace
 
 /// The deck's live notes in deck order. The outline is read once and shared, and the rows are
 /// sorted here rather than by SQLite: both keep a 100,000-note read fast.
-pub fn notes(conn: &Connection, deck: i64) -> Result<Vec<ExportNote>> {
+fn notes(conn: &Connection, deck: i64) -> Result<Vec<ExportNote>> {
     let places = places(conn, deck)?;
     let mut stmt = conn.prepare(
         "SELECT id, note_id, guid, kind, title, prompt, answer, choices, tags, skill,
@@ -155,13 +156,8 @@ pub fn notes(conn: &Connection, deck: i64) -> Result<Vec<ExportNote>> {
     Ok(notes.into_iter().map(|(_, n)| n).collect())
 }
 
-/// The deck's live cards, in the order of `notes` (by note, then ordinal).
-pub fn cards(
-    conn: &Connection,
-    deck: i64,
-    today: i64,
-    notes: &[ExportNote],
-) -> Result<Vec<ExportCard>> {
+/// The deck's live cards, in no particular order (see `in_note_order`).
+fn cards(conn: &Connection, deck: i64, today: i64) -> Result<Vec<ExportCard>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT c.id, c.note, c.ord, c.suspended, c.buried_until, {STATE_COLUMNS}
          FROM cards c
@@ -179,10 +175,46 @@ pub fn cards(
             state: state_from_row(r, 5)?,
         })
     })?;
-    let mut cards = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A deck's live notes and cards, from one snapshot. With a database file they are read side
+/// by side on two connections; if anything was committed meanwhile (so the two reads may have
+/// seen different states), both are read again in one transaction.
+pub fn notes_and_cards(
+    store: &Store,
+    deck: i64,
+    today: i64,
+) -> Result<(Vec<ExportNote>, Vec<ExportCard>)> {
+    let version = |conn: &Connection| -> Result<i64> {
+        Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    };
+    if let Some(reader) = store.reader()? {
+        let before = version(store.conn())?;
+        let (found, read) = std::thread::scope(|scope| {
+            let read = scope.spawn(move || cards(&reader, deck, today));
+            let found = notes(store.conn(), deck);
+            (found, read.join())
+        });
+        let read = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if version(store.conn())? == before {
+            let (found, mut read) = (found?, read?);
+            in_note_order(&mut read, &found);
+            return Ok((found, read));
+        }
+    }
+    let tx = store.conn().unchecked_transaction()?;
+    let found = notes(&tx, deck)?;
+    let mut read = cards(&tx, deck, today)?;
+    tx.commit()?;
+    in_note_order(&mut read, &found);
+    Ok((found, read))
+}
+
+/// Sorts cards in the order of `notes` (by note, then ordinal).
+fn in_note_order(cards: &mut [ExportCard], notes: &[ExportNote]) {
     let order: HashMap<i64, usize> = notes.iter().enumerate().map(|(i, n)| (n.pk, i)).collect();
     cards.sort_unstable_by_key(|c| (order.get(&c.note).copied().unwrap_or(usize::MAX), c.ord));
-    Ok(cards)
 }
 
 /// The review log of the deck's live cards, in time order.

@@ -113,6 +113,21 @@ impl Store {
         Ok(())
     }
 
+    /// A second, read-only connection to the same database, for reading on another thread
+    /// while this one works; `None` for a database in memory.
+    pub fn reader(&self) -> Result<Option<Connection>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| translate_open_error(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Some(conn))
+    }
+
     /// The underlying connection.
     pub fn conn(&self) -> &Connection {
         &self.conn
