@@ -1,36 +1,34 @@
 """Baselines for the export benchmark: the same notes written by genanki, three ways.
 
-Usage: genanki_export.py SKILLDECK_PACKAGE SKILLDECK_DB OUTPUT_DIR
+Usage:
+  genanki_export.py prepare SKILLDECK_PACKAGE OUTPUT_DIR
+      Keeps the collection of skilldeck's package as OUTPUT_DIR/rendered.anki2 (the note
+      types, and the fields as skilldeck rendered them), then prints the names of the runs.
+  genanki_export.py run NAME OUTPUT_DIR SKILLDECK_DB OUTPUT_FILE
+      One run, in its own process: the benchmark times the whole process (start-up, imports,
+      reading the notes, rendering, packaging), as it times skilldeck's. Prints one JSON object:
+      {"name", "peak_mib", "notes"}.
 
-1. "packaging only": genanki writes the fields exactly as skilldeck rendered them (read back
-   from skilldeck's package), under note types with the same fields. Reading is not timed.
+The runs:
+1. "packaging only": genanki writes the fields exactly as skilldeck rendered them, under note
+   types with the same fields.
 2. "from Markdown": the genanki pipeline a Markdown deck needs, from the same Markdown notes in
    skilldeck's database, with code highlighted inline by Pygments, then genanki. Two Markdown
-   libraries: Python-Markdown (the common one) and mistune (a fast one). Reading is not timed.
-
-Each runs in a fresh process (this script calls itself), so each peak memory is its own.
-Prints one JSON object per line: {"name", "seconds", "peak_mib", "notes", "file"}.
+   libraries: Python-Markdown (the common one) and mistune (a fast one).
 """
 
 import json
 import resource
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import time
 import zipfile
 
 import genanki
 
 
-def models_from(package):
-    folder = tempfile.mkdtemp()
-    with zipfile.ZipFile(package) as z:
-        z.extract("collection.anki2", folder)
-    db = sqlite3.connect(f"{folder}/collection.anki2")
+def models_from(rendered):
+    db = sqlite3.connect(rendered)
     models_json = json.loads(db.execute("select models from col").fetchone()[0])
-    rows = db.execute("select guid, mid, tags, flds from notes").fetchall()
     db.close()
     models = {}
     for mid, m in models_json.items():
@@ -42,17 +40,19 @@ def models_from(package):
             css=m["css"],
             model_type=genanki.Model.CLOZE if m["type"] == 1 else genanki.Model.FRONT_BACK,
         )
-    return models, rows
+    return models
 
 
-def packaging_only(package, output):
-    models, rows = models_from(package)
-    started = time.perf_counter()
+def packaging_only(rendered, _database, output):
+    models = models_from(rendered)
+    db = sqlite3.connect(rendered)
+    rows = db.execute("select guid, mid, tags, flds from notes").fetchall()
+    db.close()
     deck = genanki.Deck(2059400110, "Benchmark")
     for guid, mid, tags, flds in rows:
         deck.add_note(genanki.Note(model=models[mid], fields=flds.split("\x1f"), tags=tags.split(), guid=guid))
     genanki.Package(deck).write_to_file(output)
-    return time.perf_counter() - started, len(rows)
+    return len(rows)
 
 
 def python_markdown():
@@ -94,13 +94,12 @@ def mistune_markdown():
 RENDERERS = {"from Markdown (Python-Markdown)": python_markdown, "from Markdown (mistune)": mistune_markdown}
 
 
-def from_markdown(name, package, database, output):
-    models, _ = models_from(package)
+def from_markdown(name, rendered, database, output):
+    models = models_from(rendered)
     by_name = {m.name: m for m in models.values()}
     db = sqlite3.connect(database)
     notes = db.execute("select kind, title, prompt, answer, choices, tags, guid, source_path, source_line from notes where retired_at is null order by position").fetchall()
     db.close()
-    started = time.perf_counter()
     html = RENDERERS[name]()
     deck = genanki.Deck(2059400110, "Benchmark")
     for kind, title, prompt, answer, choices, tags, guid, path, line in notes:
@@ -119,24 +118,25 @@ def from_markdown(name, package, database, output):
             fields = [html(prompt), f'<ol class="options">{items}</ol>', correct, html(answer), "", source]
         deck.add_note(genanki.Note(model=model, fields=fields, tags=json.loads(tags), guid=guid))
     genanki.Package(deck).write_to_file(output)
-    return time.perf_counter() - started, len(notes)
+    return len(notes)
 
 
 def main(argv):
-    if argv[0] == "--run":
-        name, package, database, output = argv[1:5]
-        if name == "packaging only":
-            seconds, notes = packaging_only(package, output)
-        else:
-            seconds, notes = from_markdown(name, package, database, output)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"name": name, "seconds": seconds, "peak_mib": peak, "notes": notes, "file": output}))
+    if argv[0] == "prepare":
+        package, out_dir = argv[1:3]
+        with zipfile.ZipFile(package) as z, open(f"{out_dir}/rendered.anki2", "wb") as out:
+            out.write(z.read("collection.anki2"))
+        for name in ["packaging only", *RENDERERS]:
+            print(name)
         return
-    package, database, out_dir = argv
-    runs = [("packaging only", "genanki-packaging.apkg")] + [(name, f"genanki-{i}.apkg") for i, name in enumerate(RENDERERS)]
-    for name, file in runs:
-        result = subprocess.run([sys.executable, __file__, "--run", name, package, database, f"{out_dir}/{file}"], capture_output=True, text=True, check=True)
-        print(result.stdout.strip())
+    name, out_dir, database, output = argv[1:5]
+    rendered = f"{out_dir}/rendered.anki2"
+    if name == "packaging only":
+        notes = packaging_only(rendered, database, output)
+    else:
+        notes = from_markdown(name, rendered, database, output)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"name": name, "peak_mib": peak, "notes": notes}))
 
 
 if __name__ == "__main__":

@@ -17,5 +17,6 @@ pub mod sqlite_file;
 pub mod store;
 pub mod sync;
 pub mod types;
+pub mod zip_out;
 
 pub use error::{Error, Result};

@@ -23,7 +23,15 @@ impl<'a> Value<'a> {
     /// Text as a column of INTEGER (or NUMERIC) affinity stores it: a well-formed integer or
     /// real literal becomes a number, as SQLite would convert it on insert.
     pub fn numeric_text(text: &'a str) -> Value<'a> {
-        let t = text.trim_matches(|c: char| matches!(c, ' ' | '\t'..='\r'));
+        let space = |b: u8| matches!(b, b' ' | b'\t'..=b'\r');
+        // Most text fails at its first byte.
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b) || space(b))
+        {
+            return Value::Text(text);
+        }
+        let t = text.trim_matches(|c: char| c.is_ascii() && space(c as u8));
         let literal = !t.is_empty()
             && t.bytes()
                 .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))

@@ -66,18 +66,22 @@ fn tag_part(s: &str) -> String {
         .collect()
 }
 
-/// Builds the package of a deck.
+/// Notes rendered at a time: each batch's Markdown is freed as its rows are made, so the deck's
+/// notes and their rendered rows are never all in memory at once.
+const BATCH: usize = 8192;
+
+/// Builds the package of a deck, consuming its notes and cards.
 pub fn build_package(
     deck: &ExportDeck,
-    notes: &[ExportNote],
-    cards: &[ExportCard],
+    notes: Vec<ExportNote>,
+    cards: Vec<ExportCard>,
     reviews: &[ExportReview],
     ctx: &ExportContext,
 ) -> Result<Package> {
     let Media {
         per_note: media_names,
         files: media_files,
-    } = collect_media(deck, notes)?;
+    } = collect_media(deck, &notes)?;
     let root_name = deck
         .anki_deck
         .split("::")
@@ -136,9 +140,9 @@ pub fn build_package(
         .collect();
 
     // What every note of a skill shares: its tag, its path for the Skill field, its Anki deck.
-    let mut skills: HashMap<&str, SkillOut> = HashMap::new();
+    let mut skills: HashMap<String, SkillOut> = HashMap::new();
     for place in notes.iter().filter_map(|n| n.place.as_deref()) {
-        if skills.contains_key(place.skill.0.as_str()) {
+        if skills.contains_key(&place.skill.0) {
             continue;
         }
         let title = &place.domain.1;
@@ -151,7 +155,7 @@ pub fn build_package(
             )
         });
         skills.insert(
-            &place.skill.0,
+            place.skill.0.clone(),
             SkillOut {
                 tag: format!(
                     "{}::{}::{}::{}",
@@ -177,8 +181,6 @@ pub fn build_package(
             did: root_id,
         },
     };
-    let rows = crate::parallel::map(notes, |n| note_row(&shared, n));
-
     // Ids stay unique even if two names hash alike; the rare loser takes the next free id.
     let mut used = std::collections::HashSet::with_capacity(notes.len() + cards.len());
     let mut unique = |mut id: i64| {
@@ -187,36 +189,53 @@ pub fn build_package(
         }
         id
     };
-    let mut placed: HashMap<i64, (i64, i64, &str)> = HashMap::with_capacity(notes.len());
-    for (n, (mut row, did)) in notes.iter().zip(rows) {
-        row.id = unique(row.id);
-        if let Some((id, model)) = kept.for_note(n) {
-            models
-                .entry(id.to_string())
-                .or_insert_with(|| model.clone());
+    // Each note's place in `package.notes`, and its Anki deck.
+    let mut placed: HashMap<i64, (usize, i64)> = HashMap::with_capacity(notes.len());
+    package.notes.reserve_exact(notes.len());
+    let mut notes = notes.into_iter();
+    loop {
+        let batch: Vec<ExportNote> = notes.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
         }
-        placed.insert(n.pk, (row.id, did, n.guid.as_str()));
-        package.notes.push(row);
+        let rows = crate::parallel::map(&batch, |n| note_row(&shared, n));
+        for (n, (mut row, did)) in batch.iter().zip(rows) {
+            row.id = unique(row.id);
+            if let Some((id, model)) = kept.for_note(n) {
+                models
+                    .entry(id.to_string())
+                    .or_insert_with(|| model.clone());
+            }
+            placed.insert(n.pk, (package.notes.len(), did));
+            package.notes.push(row);
+        }
     }
 
-    let positioned: Vec<(usize, &ExportCard)> = cards.iter().enumerate().collect();
-    let rows = crate::parallel::map(&positioned, |&(position, c)| {
-        let &(nid, did, guid) = placed.get(&c.note)?;
-        let id = stable_id(&format!("card/{guid}/{}", c.ord));
-        Some((
-            c.pk,
-            card_row(c, id, nid, did, position as i64 + 1, earliest, ctx),
-        ))
+    // Cards of exported notes, with their position in deck order (Anki's due for new cards).
+    let kept_cards: Vec<(usize, &ExportCard, usize, i64)> = cards
+        .iter()
+        .enumerate()
+        .filter_map(|(position, c)| {
+            let &(index, did) = placed.get(&c.note)?;
+            Some((position, c, index, did))
+        })
+        .collect();
+    let note_rows = &package.notes;
+    let mut card_rows = crate::parallel::map(&kept_cards, |&(position, c, index, did)| {
+        let note = &note_rows[index];
+        let id = stable_id(&format!("card/{}/{}", note.guid, c.ord));
+        card_row(c, id, note.id, did, position as i64 + 1, earliest, ctx)
     });
-    let mut card_ids: HashMap<i64, i64> = HashMap::with_capacity(cards.len());
-    for (pk, mut row) in rows.into_iter().flatten() {
+    let mut card_ids: HashMap<i64, i64> = HashMap::with_capacity(card_rows.len());
+    for (row, (_, c, _, _)) in card_rows.iter_mut().zip(&kept_cards) {
         row.id = unique(row.id);
-        card_ids.insert(pk, row.id);
-        package.cards.push(row);
+        card_ids.insert(c.pk, row.id);
     }
+    drop(kept_cards);
+    package.cards = card_rows;
 
     if ctx.with_scheduling {
-        package.revlog = revlog(reviews, &card_ids, cards, ctx);
+        package.revlog = revlog(reviews, &card_ids, &cards, ctx);
     }
 
     let conf = json!({
@@ -261,7 +280,7 @@ struct Shared<'a> {
     deck: &'a ExportDeck,
     media: &'a HashMap<i64, HashMap<String, String>>,
     kept: &'a KeptTypes,
-    skills: &'a HashMap<&'a str, SkillOut>,
+    skills: &'a HashMap<String, SkillOut>,
     root: Placed,
 }
 

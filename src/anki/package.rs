@@ -1,18 +1,18 @@
-//! Writing a legacy (schema 11) `.apkg`: a SQLite `collection.anki2` (laid out in memory) with the
-//! five tables Anki requires, a JSON media map, and the media files as numbered members. The package is written
-//! under a temporary name beside the target and renamed at the end, so a crash never leaves
-//! half a package.
+//! Writing a legacy (schema 11) `.apkg`: a SQLite `collection.anki2` (laid out in memory) with
+//! the five tables Anki requires, a JSON media map, and the media files as numbered members,
+//! zipped by `zip_out` (deflating on all cores). The package is written under a temporary name
+//! beside the target and renamed at the end, so a crash never leaves half a package.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
-use zip::write::SimpleFileOptions;
 
 use crate::error::{Error, Result};
 use crate::parallel;
 use crate::sqlite_file::{self, Layout, Refused, Table, Value};
+use crate::zip_out::ZipOut;
 
 /// The `col` row.
 #[derive(Debug, Clone, PartialEq)]
@@ -317,41 +317,31 @@ pub fn write(out: &Path, package: &Package) -> Result<()> {
     let bytes = collection(package, Layout::default())?;
 
     let file = File::create(&partial.0).map_err(|e| Error::io(&partial.0, e))?;
-    let mut zip = zip::ZipWriter::new(BufWriter::new(file));
-    let zip_error = |e: zip::result::ZipError| {
-        Error::user(format!("{}: cannot write the package: {e}", out.display()))
-    };
-    // Fast compression: a package is written often and read once.
-    let deflated = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1));
-    zip.start_file("collection.anki2", deflated)
-        .map_err(zip_error)?;
-    zip.write_all(&bytes)
-        .map_err(|e| Error::io(&partial.0, e))?;
+    let written = |e| Error::io(&partial.0, e);
+    let mut zip = ZipOut::new(BufWriter::new(file));
+    zip.add_deflated("collection.anki2", &bytes)
+        .map_err(written)?;
+    drop(bytes);
     let map: serde_json::Map<String, serde_json::Value> = package
         .media
         .iter()
         .enumerate()
         .map(|(i, (name, _))| (i.to_string(), serde_json::Value::String(name.clone())))
         .collect();
-    zip.start_file("media", deflated).map_err(zip_error)?;
-    zip.write_all(serde_json::to_string(&map)?.as_bytes())
-        .map_err(|e| Error::io(&partial.0, e))?;
-    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.add_deflated("media", serde_json::to_string(&map)?.as_bytes())
+        .map_err(written)?;
+    // Images are compressed already.
     for (i, (_, source)) in package.media.iter().enumerate() {
         let bytes = fs::read(source).map_err(|e| Error::io(source, e))?;
-        zip.start_file(i.to_string(), stored).map_err(zip_error)?;
-        zip.write_all(&bytes)
-            .map_err(|e| Error::io(&partial.0, e))?;
+        zip.add_stored(&i.to_string(), &bytes).map_err(written)?;
     }
-    let mut writer = zip.finish().map_err(zip_error)?;
-    writer.flush().map_err(|e| Error::io(&partial.0, e))?;
+    let mut writer = zip.finish().map_err(written)?;
+    writer.flush().map_err(written)?;
     writer
         .into_inner()
-        .map_err(|e| Error::io(&partial.0, e.into_error()))?
+        .map_err(|e| written(e.into_error()))?
         .sync_all()
-        .map_err(|e| Error::io(&partial.0, e))?;
+        .map_err(written)?;
     fs::rename(&partial.0, out).map_err(|e| Error::io(out, e))?;
     Ok(())
 }

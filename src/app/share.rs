@@ -70,9 +70,8 @@ pub fn export(
         desired_retention: scheduler.desired_retention(),
         decay: scheduler.decay(),
     };
-    let package = anki::build_package(&deck, &notes, &cards, &reviews, &ctx)?;
-    // The package holds everything now: free the deck's rows before writing it.
-    drop((notes, cards, reviews));
+    let package = anki::build_package(&deck, notes, cards, &reviews, &ctx)?;
+    drop(reviews);
     anki::package::write(&out, &package)?;
     println!(
         "{}: wrote {} ({} notes, {} cards{}, {} media file(s))",
