@@ -41,12 +41,24 @@ fn table<'a>(name: &'a str, sql: &'a str, rows: &'a [(i64, Vec<u8>)]) -> Table<'
     }
 }
 
-/// Opens `bytes` with SQLite, checks its integrity and reads every table back.
-fn read_back(bytes: &[u8], names: &[&str]) -> Vec<Vec<Row>> {
+/// Opens `bytes` with SQLite (the directory holds the file while the connection lives).
+fn open(bytes: &[u8]) -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
     std::fs::write(&path, bytes).unwrap();
     let conn = Connection::open(&path).unwrap();
+    (dir, conn)
+}
+
+/// A database of one table `t` holding `data`.
+fn one_table(data: &[Row], layout: Layout) -> Vec<u8> {
+    let encoded = encode(data);
+    write(vec![table("t", SQL, &encoded)], layout).unwrap()
+}
+
+/// Opens `bytes` with SQLite, checks its integrity and reads every table back.
+fn read_back(bytes: &[u8], names: &[&str]) -> Vec<Vec<Row>> {
+    let (_dir, conn) = open(bytes);
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
@@ -170,15 +182,13 @@ fn payloads_on_every_overflow_boundary() {
         .enumerate()
         .map(|(i, len)| (i as i64 + 1, *len as i64, "x".repeat(*len)))
         .collect();
-    let encoded = encode(&data);
-    let bytes = write(
-        vec![table("t", SQL, &encoded)],
+    let bytes = one_table(
+        &data,
         Layout {
             page_size: 512,
             ..Layout::default()
         },
-    )
-    .unwrap();
+    );
     assert_eq!(read_back(&bytes, &["t"]), vec![data]);
 }
 
@@ -188,32 +198,27 @@ fn extreme_rowids_and_integers() {
         .iter()
         .map(|&id| (id, id, String::new()))
         .collect();
-    let encoded = encode(&data);
-    let bytes = write(vec![table("t", SQL, &encoded)], Layout::default()).unwrap();
+    let bytes = one_table(&data, Layout::default());
     assert_eq!(read_back(&bytes, &["t"]), vec![data]);
 }
 
 #[test]
 fn deep_trees_keep_every_row() {
-    // Tiny pages and many rows: three interior levels.
+    // Tiny pages and many rows: a root over interior pages over leaves.
     let data: Vec<Row> = (1..=60_000)
         .map(|i| (i * 3, i, format!("row {i}")))
         .collect();
-    let encoded = encode(&data);
-    let bytes = write(
-        vec![table("t", SQL, &encoded)],
+    let page = 512;
+    let bytes = one_table(
+        &data,
         Layout {
-            page_size: 512,
+            page_size: page as u32,
             user_version: 7,
             ..Layout::default()
         },
-    )
-    .unwrap();
+    );
     assert_eq!(read_back(&bytes, &["t"]), vec![data]);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v.db");
-    std::fs::write(&path, &bytes).unwrap();
-    let conn = Connection::open(&path).unwrap();
+    let (_dir, conn) = open(&bytes);
     let version: u32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
@@ -223,6 +228,20 @@ fn deep_trees_keep_every_row() {
         .query_row("SELECT s FROM t WHERE id = ?1", [3 * 45_678], |r| r.get(0))
         .unwrap();
     assert_eq!(found, "row 45678");
+    // The root is an interior page whose first child is interior too.
+    let root: usize = conn
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 't'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let at = |number: usize| &bytes[(number - 1) * page..number * page];
+    assert_eq!(at(root)[0], 0x05);
+    let pointer = u16::from_be_bytes([at(root)[12], at(root)[13]]) as usize;
+    let child = &at(root)[pointer..pointer + 4];
+    let child = u32::from_be_bytes([child[0], child[1], child[2], child[3]]) as usize;
+    assert_eq!(at(child)[0], 0x05);
 }
 
 #[test]
