@@ -176,7 +176,7 @@ pub fn build_package(
         media: &media_names,
         kept: &kept,
         skills: &skills,
-        root: Placed {
+        root: Outside {
             tag: tag_part(deck.id.as_str()),
             did: root_id,
         },
@@ -201,9 +201,10 @@ pub fn build_package(
         let rows = crate::parallel::map(&batch, |n| note_row(&shared, n));
         for (n, (mut row, did)) in batch.iter().zip(rows) {
             row.id = unique(row.id);
-            if let Some((id, model)) = kept.for_note(n) {
+            // A note kept under its original Anki note type brings that type along.
+            if let Some(model) = kept.types.get(&row.mid) {
                 models
-                    .entry(id.to_string())
+                    .entry(row.mid.to_string())
                     .or_insert_with(|| model.clone());
             }
             placed.insert(n.pk, (package.notes.len(), did));
@@ -270,7 +271,7 @@ struct SkillOut {
 }
 
 /// Where a note outside the outline goes.
-struct Placed {
+struct Outside {
     tag: String,
     did: i64,
 }
@@ -281,7 +282,7 @@ struct Shared<'a> {
     media: &'a HashMap<i64, HashMap<String, String>>,
     kept: &'a KeptTypes,
     skills: &'a HashMap<String, SkillOut>,
-    root: Placed,
+    root: Outside,
 }
 
 /// A note's row (its id not yet made unique) and its Anki deck.
@@ -297,7 +298,7 @@ fn note_row(shared: &Shared<'_>, n: &ExportNote) -> (NoteRow, i64) {
     let mut fields = render_fields(shared, n, path);
     // A note converted from Anki goes back under its original note type, so Anki updates it.
     let mut mid = note_type(n.kind).id();
-    if let Some((id, _)) = shared.kept.for_note(n) {
+    if let Some(id) = shared.kept.for_note(n) {
         mid = id;
         fields.truncate(if n.kind == NoteKind::Cloze { 3 } else { 2 });
         if n.kind == NoteKind::Cloze {
@@ -403,14 +404,14 @@ impl KeptTypes {
         KeptTypes { types, notes }
     }
 
-    /// The original note type of a note, when it has one that fits: two fields, and cloze
-    /// exactly when the note is.
-    fn for_note(&self, n: &ExportNote) -> Option<(i64, &serde_json::Value)> {
+    /// The id of a note's original note type, when it has one that fits: two fields, and
+    /// cloze exactly when the note is.
+    fn for_note(&self, n: &ExportNote) -> Option<i64> {
         let id = *self.notes.get(n.id.as_str())?;
         let model = self.types.get(&id)?;
         let fits = model["flds"].as_array().is_some_and(|f| f.len() == 2)
             && (model["type"].as_i64() == Some(1)) == (n.kind == NoteKind::Cloze);
-        fits.then_some((id, model))
+        fits.then_some(id)
     }
 }
 
