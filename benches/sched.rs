@@ -15,13 +15,12 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 const REVIEWS: usize = 1_000_000;
 const NOW: &str = "2026-11-25T09:00:00Z";
-const DAY_MS: i64 = 86_400_000;
 
 fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let db = common::generate_and_build(dir.path(), "bench.db")?;
     let started = Instant::now();
-    let cards = add_history(&db)?;
+    let cards = common::add_history(&db, REVIEWS, NOW)?;
     println!(
         "database: {cards} cards, {REVIEWS} reviews (history written in {:.1?})",
         started.elapsed()
@@ -104,68 +103,4 @@ fn main() -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Gives every card a review history and a matching state: about `REVIEWS` reviews in all,
-/// spread over the last 120 days, with due days around today. Written with plain SQL in one
-/// transaction; the learner is a simple seeded model, not a replay.
-fn add_history(db: &std::path::Path) -> Result<usize> {
-    let mut conn = rusqlite::Connection::open(db)?;
-    let tx = conn.transaction()?;
-    let ids: Vec<i64> = tx
-        .prepare("SELECT id FROM cards ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let today = chrono::DateTime::parse_from_rfc3339(NOW)?.timestamp_millis() / DAY_MS;
-    let per_card = REVIEWS / ids.len();
-    let extra = REVIEWS % ids.len();
-    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        seed ^= seed >> 12;
-        seed ^= seed << 25;
-        seed ^= seed >> 27;
-        seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
-    {
-        let mut review = tx.prepare("INSERT INTO reviews (card, reviewed_at, rating, elapsed_days, duration_ms, source) VALUES (?1, ?2, ?3, ?4, ?5, 'terminal')")?;
-        let mut state = tx.prepare(
-            "UPDATE cards SET state = 'review', stability = ?2, difficulty = ?3, due = ?4, last_review = ?5, reps = ?6, review_ms = ?7 WHERE id = ?1",
-        )?;
-        for (i, &card) in ids.iter().enumerate() {
-            let n = per_card + usize::from(i < extra);
-            let mut day = today - 200 + (next() % 10) as i64;
-            let mut gap = 1i64;
-            let mut last = day;
-            for _ in 0..n {
-                if day >= today {
-                    break;
-                }
-                let rating = if next() % 10 == 0 { 1 } else { 3 };
-                review.execute(rusqlite::params![
-                    card,
-                    day * DAY_MS + 36_000_000,
-                    rating,
-                    gap,
-                    8000
-                ])?;
-                last = day;
-                gap = if rating == 1 { 1 } else { (gap * 2).min(30) };
-                day += gap;
-            }
-            let stability = (gap as f64) * (0.8 + (next() % 40) as f64 / 100.0);
-            // Due days spread from ten days ago to seven weeks ahead: about one card in six is due.
-            let due = today - 10 + (next() % 60) as i64;
-            state.execute(rusqlite::params![
-                card,
-                stability,
-                5.0,
-                due,
-                last * DAY_MS + 36_000_000,
-                n as i64,
-                8000 * n as i64
-            ])?;
-        }
-    }
-    tx.commit()?;
-    Ok(ids.len())
 }

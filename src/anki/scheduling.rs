@@ -94,7 +94,8 @@ pub(crate) fn card_row(
 }
 
 /// The review log, each row's interval taken from the gap to the card's next review (or to its
-/// due day, for the last one).
+/// due day, for the last one). Anki keys the log by time in milliseconds, so rows are numbered
+/// in time order and a review at the same millisecond as the one before moves up by one.
 pub(crate) fn revlog(
     reviews: &[ExportReview],
     card_ids: &HashMap<i64, i64>,
@@ -102,46 +103,113 @@ pub(crate) fn revlog(
     ctx: &ExportContext,
 ) -> Vec<RevlogRow> {
     let due_of: HashMap<i64, Option<Day>> = cards.iter().map(|c| (c.pk, c.state.due)).collect();
-    let mut by_card: HashMap<i64, Vec<&ExportReview>> = HashMap::new();
-    for r in reviews {
-        by_card.entry(r.card).or_default().push(r);
-    }
-    let mut rows = Vec::with_capacity(reviews.len());
-    let mut used = std::collections::HashSet::new();
-    for (card, list) in by_card {
-        let Some(&cid) = card_ids.get(&card) else {
-            continue;
-        };
-        let mut last_ivl = 0;
-        for (i, r) in list.iter().enumerate() {
-            let today = ctx.day(r.at.millis());
-            let next = match list.get(i + 1) {
-                Some(next) => Some(ctx.day(next.at.millis())),
-                None => due_of.get(&card).copied().flatten(),
-            };
-            let ivl = next.map_or(0, |n| n.since(today).max(0));
-            let kind = match r.before {
-                Some(Phase::New | Phase::Learning) => 0,
-                Some(Phase::Relearning) => 2,
-                _ => 1,
-            };
-            let mut id = r.at.millis();
-            while !used.insert(id) {
-                id += 1;
-            }
-            rows.push(RevlogRow {
-                id,
-                cid,
-                ease: i64::from(r.rating),
-                ivl,
-                last_ivl,
-                factor: if kind == 0 { 0 } else { 2500 },
-                time: r.duration_ms.clamp(0, 60_000),
-                kind,
-            });
-            last_ivl = ivl;
+    let mut order: Vec<usize> = (0..reviews.len()).collect();
+    order.sort_by_key(|&i| reviews[i].at.millis());
+    // Each review's next review of the same card.
+    let mut next_of: Vec<Option<usize>> = vec![None; reviews.len()];
+    let mut latest: HashMap<i64, usize> = HashMap::new();
+    for &i in &order {
+        if let Some(before) = latest.insert(reviews[i].card, i) {
+            next_of[before] = Some(i);
         }
     }
-    rows.sort_by_key(|r| r.id);
+    let mut rows = Vec::with_capacity(reviews.len());
+    let mut last_ivl: HashMap<i64, i64> = HashMap::new();
+    let mut previous_id = i64::MIN;
+    for &i in &order {
+        let r = &reviews[i];
+        let Some(&cid) = card_ids.get(&r.card) else {
+            continue;
+        };
+        let today = ctx.day(r.at.millis());
+        let next = match next_of[i] {
+            Some(j) => Some(ctx.day(reviews[j].at.millis())),
+            None => due_of.get(&r.card).copied().flatten(),
+        };
+        let ivl = next.map_or(0, |n| n.since(today).max(0));
+        let kind = match r.before {
+            Some(Phase::New | Phase::Learning) => 0,
+            Some(Phase::Relearning) => 2,
+            _ => 1,
+        };
+        let id = r.at.millis().max(previous_id.saturating_add(1));
+        previous_id = id;
+        rows.push(RevlogRow {
+            id,
+            cid,
+            ease: i64::from(r.rating),
+            ivl,
+            last_ivl: last_ivl.insert(r.card, ivl).unwrap_or(0),
+            factor: if kind == 0 { 0 } else { 2500 },
+            time: r.duration_ms.clamp(0, 60_000),
+            kind,
+        });
+    }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sched::card::CardState;
+    use crate::types::Timestamp;
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn reviews_at_the_same_moment_get_consecutive_ids_in_time_order() {
+        let ctx = ExportContext {
+            now_secs: 100 * 86_400,
+            today: Day(100),
+            offset_seconds: 0,
+            rollover_hour: 0,
+            with_scheduling: true,
+            desired_retention: 0.9,
+            decay: 0.2,
+        };
+        let cards: Vec<ExportCard> = (1..=3)
+            .map(|pk| ExportCard {
+                pk,
+                note: pk,
+                ord: 0,
+                state: CardState {
+                    due: Some(Day(120)),
+                    ..CardState::new_card()
+                },
+                suspended: false,
+                buried: false,
+            })
+            .collect();
+        let card_ids = HashMap::from([(1, 11), (2, 12), (3, 13)]);
+        // Day 90: three cards at the same millisecond; day 95: card 1 again; card 9 is unknown.
+        let review = |card, day| ExportReview {
+            card,
+            at: Timestamp::from_millis(day * DAY + 1000),
+            rating: 3,
+            duration_ms: 5000,
+            before: Some(Phase::Review),
+        };
+        let reviews = [
+            review(1, 90),
+            review(2, 90),
+            review(9, 90),
+            review(3, 90),
+            review(1, 95),
+        ];
+        let rows = revlog(&reviews, &card_ids, &cards, &ctx);
+        let at = 90 * DAY + 1000;
+        let summary: Vec<(i64, i64, i64, i64)> = rows
+            .iter()
+            .map(|r| (r.id, r.cid, r.ivl, r.last_ivl))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (at, 11, 5, 0),
+                (at + 1, 12, 30, 0),
+                (at + 2, 13, 30, 0),
+                (95 * DAY + 1000, 11, 25, 5),
+            ]
+        );
+    }
 }
