@@ -4,6 +4,7 @@
 
 mod build;
 mod check;
+mod import;
 mod note;
 mod review;
 mod settings;
@@ -77,8 +78,8 @@ pub fn run(cli: Cli) -> Result<()> {
             file,
             dir: Some(dir),
             to_markdown: true,
-        } => share::to_markdown(&file, &dir),
-        Command::Import { file, .. } => share::import(&open_store(db.as_deref())?, &file, clock),
+        } => import::to_markdown(&file, &dir),
+        Command::Import { file, .. } => import::import(&open_store(db.as_deref())?, &file, clock),
         Command::Status { json } => status::status(&open_store(db.as_deref())?, clock, json),
         Command::Exam { action } => settings::exam(&open_store(db.as_deref())?, clock, action),
         Command::Config { action } => settings::config(&open_store(db.as_deref())?, action),

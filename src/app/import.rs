@@ -1,0 +1,251 @@
+//! Reviews and decks from Anki: `skilldeck import FILE` brings reviews done in Anki or
+//! AnkiDroid back; `skilldeck import --to-markdown FILE DIR` turns an Anki deck into a
+//! skilldeck deck.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::anki::{import, read};
+use crate::error::Result;
+use crate::sched::card::replay;
+use crate::sched::fsrs::{IntervalRules, Scheduler};
+use crate::store::settings::Settings;
+use crate::store::{Store, params};
+use crate::types::{Rating, Timestamp};
+
+/// `skilldeck import FILE`: brings reviews done in Anki or AnkiDroid back. Notes are matched by
+/// GUID and cards by ordinal; each review not yet known is added (source `anki`), and every
+/// card that got one has its state recomputed by replaying FSRS over its whole history. One
+/// transaction: a failure changes nothing.
+pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<()> {
+    let mut package = read::Package::open(file)?;
+    // A package whose media list is broken is malformed: refuse it rather than guess.
+    package.media()?;
+    let history = import::history(&package.collection, package.name(), now.timestamp_millis())?;
+    let conn = store.conn();
+    let settings = Settings::load(conn)?;
+
+    // Ours: GUID → note, (note, ord) → card and its deck.
+    let mut guid_to_note: HashMap<String, i64> = HashMap::new();
+    for row in conn
+        .prepare("SELECT id, guid FROM notes")?
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+    {
+        let (pk, guid) = row?;
+        guid_to_note.insert(guid, pk);
+    }
+    let mut card_of: HashMap<(i64, u32), (i64, i64)> = HashMap::new();
+    for row in conn
+        .prepare("SELECT c.id, c.note, c.ord, n.deck FROM cards c JOIN notes n ON n.id = c.note")?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?
+    {
+        let (card, note, ord, deck) = row?;
+        card_of.insert((note, ord), (card, deck));
+    }
+    let their_note: HashMap<i64, &str> = history
+        .notes
+        .iter()
+        .map(|n| (n.id, n.guid.as_str()))
+        .collect();
+    let unmatched_notes = history
+        .notes
+        .iter()
+        .filter(|n| !guid_to_note.contains_key(&n.guid))
+        .count();
+    // Their card → our card.
+    let mut ours: HashMap<i64, (i64, i64)> = HashMap::new();
+    for c in &history.cards {
+        let Some(note) = their_note.get(&c.nid).and_then(|g| guid_to_note.get(*g)) else {
+            continue;
+        };
+        if let Some(&card) = card_of.get(&(*note, c.ord)) {
+            ours.insert(c.id, card);
+        }
+    }
+
+    // What we know already: Anki review ids, and (card, second, rating) of every review.
+    let mut known_ids: HashSet<i64> = HashSet::new();
+    let mut known_at: HashSet<(i64, i64, u8)> = HashSet::new();
+    for row in conn
+        .prepare("SELECT card, reviewed_at, rating, anki_id FROM reviews")?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, u8>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?
+    {
+        let (card, at, rating, anki_id) = row?;
+        known_at.insert((card, at.div_euclid(1000), rating));
+        if let Some(id) = anki_id {
+            known_ids.insert(id);
+        }
+    }
+    let (mut skipped, mut unmatched_reviews) = (0usize, 0usize);
+    // The reviews to add, in their order: (our card, theirs).
+    let mut adding: Vec<(i64, &import::AnkiReview)> = Vec::new();
+    let mut touched: HashMap<i64, i64> = HashMap::new();
+    for r in &history.reviews {
+        let Some(&(card, deck)) = ours.get(&r.cid) else {
+            unmatched_reviews += 1;
+            continue;
+        };
+        if known_ids.contains(&r.id) || known_at.contains(&(card, r.id.div_euclid(1000), r.ease)) {
+            skipped += 1;
+            continue;
+        }
+        adding.push((card, r));
+        known_ids.insert(r.id);
+        touched.insert(card, deck);
+    }
+    let added = adding.len();
+
+    let tx = conn.unchecked_transaction()?;
+    let mut cards: Vec<(i64, i64)> = touched.iter().map(|(&c, &d)| (c, d)).collect();
+    cards.sort_unstable();
+    let new_elapsed = replay_cards(&tx, &cards, &adding, &settings, now)?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO reviews (card, reviewed_at, rating, elapsed_days, duration_ms, source, anki_id) VALUES (?1, ?2, ?3, ?4, ?5, 'anki', ?6)",
+        )?;
+        for ((card, r), days) in adding.iter().zip(&new_elapsed) {
+            insert.execute(rusqlite::params![card, r.id, r.ease, days, r.time, r.id])?;
+        }
+    }
+    tx.commit()?;
+    println!(
+        "{}: added {added} review(s) to {} card(s); skipped {skipped} already known; {unmatched_notes} note(s) in the file match no skilldeck note{}",
+        package.name(),
+        touched.len(),
+        if unmatched_reviews > 0 {
+            format!(" ({unmatched_reviews} review(s) of theirs not imported)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+/// `skilldeck import --to-markdown FILE DIR`.
+pub fn to_markdown(file: &Path, dir: &Path) -> Result<()> {
+    let mut package = read::Package::open(file)?;
+    let c = crate::anki::convert::to_markdown(&mut package, dir)?;
+    println!(
+        "{}: converted {} note(s) ({} cloze) into {} file(s) under {}, with {} media file(s); run `skilldeck check {}`",
+        package.name(),
+        c.notes,
+        c.cloze,
+        c.files,
+        dir.display(),
+        c.media,
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Replays every touched card (our card, its deck) over its whole history, old reviews and the
+/// new ones in `adding`, with its deck's scheduler, and saves its state. Returns the new
+/// reviews' elapsed days, which come out of the replay, so each new review is inserted once,
+/// complete; an old review is updated only if its elapsed days changed.
+fn replay_cards(
+    tx: &rusqlite::Transaction<'_>,
+    cards: &[(i64, i64)],
+    adding: &[(i64, &import::AnkiReview)],
+    settings: &Settings,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<u32>> {
+    let mut new_of_card: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (k, (card, _)) in adding.iter().enumerate() {
+        new_of_card.entry(*card).or_default().push(k);
+    }
+    let rules = IntervalRules {
+        max_interval: settings.max_interval,
+        fuzz: settings.fuzz,
+    };
+    let mut schedulers: HashMap<i64, Scheduler> = HashMap::new();
+    let offset = now.offset().local_minus_utc();
+    let mut new_elapsed = vec![0u32; adding.len()];
+    /// Where a review of the replay comes from.
+    enum Source {
+        /// An old review: its row id and elapsed days.
+        Old(i64, i64),
+        /// A new one: its index in `adding`.
+        New(usize),
+    }
+    for &(card, deck) in cards {
+        let scheduler = match schedulers.entry(deck) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let retention: Option<f32> = tx.query_row(
+                    "SELECT desired_retention FROM decks WHERE id = ?1",
+                    [deck],
+                    |r| r.get(0),
+                )?;
+                let fitted = params::current(tx, Some(deck))?.unwrap_or_default();
+                let retention = retention.unwrap_or(settings.desired_retention);
+                e.insert(Scheduler::new(&fitted, retention, rules)?)
+            }
+        };
+        let mut total_ms = 0;
+        // Old reviews first (in time order), then the new: a stable sort by time keeps an old
+        // review before a new one at the same moment, as their row ids would.
+        let mut merged: Vec<(Timestamp, u8, Source)> = Vec::new();
+        let mut old = tx.prepare_cached(
+            "SELECT id, reviewed_at, rating, duration_ms, elapsed_days FROM reviews WHERE card = ?1 ORDER BY reviewed_at, id",
+        )?;
+        for row in old.query_map([card], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Timestamp>(1)?,
+                r.get::<_, u8>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })? {
+            let (id, at, rating, duration, elapsed) = row?;
+            total_ms += duration;
+            merged.push((at, rating, Source::Old(id, elapsed)));
+        }
+        for &k in new_of_card.get(&card).into_iter().flatten() {
+            let r = adding[k].1;
+            total_ms += r.time;
+            merged.push((Timestamp::from_millis(r.id), r.ease, Source::New(k)));
+        }
+        merged.sort_by_key(|m| m.0);
+        merged.retain(|m| Rating::from_number(i64::from(m.1)).is_some());
+        let answers: Vec<(Timestamp, Rating)> = merged
+            .iter()
+            .filter_map(|&(at, rating, _)| Some((at, Rating::from_number(i64::from(rating))?)))
+            .collect();
+        let (state, elapsed) = replay(
+            scheduler,
+            card,
+            &answers,
+            offset,
+            settings.day_rollover_hour,
+        )?;
+        let mut update = tx.prepare_cached("UPDATE reviews SET elapsed_days = ?2 WHERE id = ?1")?;
+        for ((_, _, source), &days) in merged.iter().zip(&elapsed) {
+            match *source {
+                Source::Old(id, before) if before != i64::from(days) => {
+                    update.execute(rusqlite::params![id, days])?;
+                }
+                Source::Old(..) => {}
+                Source::New(k) => new_elapsed[k] = days,
+            }
+        }
+        crate::store::cards::save_state(tx, card, &state, total_ms)?;
+    }
+    Ok(new_elapsed)
+}
