@@ -83,6 +83,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Your review history: totals, streak, true retention, the next two weeks, a heatmap
+    Stats {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Set or clear a deck's exam date (raises the new-card pace and adds a final-week pass)
     Exam {
         #[command(subcommand)]

@@ -14,6 +14,7 @@ pub mod parallel;
 pub mod review;
 pub mod sched;
 pub mod sqlite_file;
+pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod types;

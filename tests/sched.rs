@@ -344,3 +344,68 @@ fn optimize_says_when_history_is_too_short() {
         "too little history to optimize (all decks): 0 review(s) give 0 training item(s); at least 8 are needed (a card reviewed again on a later day gives one). Parameters unchanged.\n"
     );
 }
+
+#[test]
+fn stats_report_history_retention_forecast_and_heatmap() {
+    let mut env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let stats = |env: &Env| -> serde_json::Value {
+        serde_json::from_str(&env.run(&["stats", "--json"]).ok()).unwrap()
+    };
+    let empty = stats(&env);
+    assert_eq!(empty["reviews"], 0);
+    assert!(
+        env.run(&["stats"])
+            .ok()
+            .starts_with("2026-11-25: no reviews yet")
+    );
+
+    // Day one: three new cards, Good.
+    env.run_input(&["review"], &"\n3\n".repeat(3)).ok();
+    let one = stats(&env);
+    assert_eq!(one["today"], "2026-11-25");
+    assert_eq!(one["reviews"], 3);
+    assert_eq!(one["days_studied"], 1);
+    assert_eq!(one["streak"], 1);
+    // First answers are not spaced: no retention yet.
+    assert_eq!(one["retention_all"]["answers"], 0);
+    assert!(one["retention_all"]["recalled"].is_null());
+    let forecast = one["forecast"].as_array().unwrap();
+    assert_eq!(forecast.len(), 14);
+    assert_eq!(
+        forecast
+            .iter()
+            .map(|d| d["cards"].as_u64().unwrap())
+            .sum::<u64>(),
+        3
+    );
+    let heat = one["heatmap"].as_array().unwrap();
+    assert_eq!(
+        heat.last().unwrap(),
+        &serde_json::json!({ "day": "2026-11-25", "reviews": 3 })
+    );
+
+    // Two days later, only the due cards (no new ones): all three recalled.
+    env.run(&["config", "set", "new_per_day", "0"]).ok();
+    env.now = "2026-11-27T09:00:00Z".into();
+    env.run_input(&["review"], &"\n3\n".repeat(3)).ok();
+    let three = stats(&env);
+    assert_eq!(three["reviews"], 6);
+    assert_eq!(three["days_studied"], 2);
+    assert_eq!(three["streak"], 1, "11-26 was skipped");
+    assert_eq!(three["retention_all"]["answers"], 3);
+    assert_eq!(three["retention_all"]["recalled"], 1.0);
+    assert_eq!(three["last_30_days"]["reviews"], 6);
+    let text = env.run(&["stats"]).ok();
+    assert!(
+        text.starts_with("2026-11-27: 6 reviews on 2 days"),
+        "{text}"
+    );
+    assert!(
+        text.contains("true retention: 100.0% of 3 answers in the last 30 days"),
+        "{text}"
+    );
+    assert!(text.contains("\n  Fri 11-27 "), "{text}");
+    assert!(text.contains("\n  Mon "), "{text}");
+}

@@ -9,6 +9,7 @@ mod note;
 mod review;
 mod settings;
 mod share;
+mod stats;
 mod status;
 pub mod study;
 
@@ -81,6 +82,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => import::to_markdown(&file, &dir),
         Command::Import { file, .. } => import::import(&open_store(db.as_deref())?, &file, clock),
         Command::Status { json } => status::status(&open_store(db.as_deref())?, clock, json),
+        Command::Stats { json } => stats::stats(&open_store(db.as_deref())?, clock, json),
         Command::Exam { action } => settings::exam(&open_store(db.as_deref())?, clock, action),
         Command::Config { action } => settings::config(&open_store(db.as_deref())?, action),
         Command::Optimize { deck } => {

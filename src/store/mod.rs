@@ -9,6 +9,7 @@ pub mod notes;
 pub mod params;
 pub mod reviews;
 pub mod settings;
+pub mod stats;
 
 use std::fs;
 use std::io::Read;

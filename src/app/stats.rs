@@ -1,0 +1,141 @@
+//! `skilldeck stats`: what the review history says (totals, streak, true retention), the due
+//! cards of the next two weeks and a half-year heatmap, as text or JSON.
+
+use std::io::Write as _;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::error::Result;
+use crate::stats::{Stats, heatmap_lines, summarize, weekday};
+use crate::store::Store;
+use crate::store::settings::Settings;
+use crate::types::Day;
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// `skilldeck stats [--json]`.
+pub fn stats(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<()> {
+    let settings = Settings::load(store.conn())?;
+    let today = Day::of(now, settings.day_rollover_hour);
+    let history = crate::store::stats::reviews_per_day(
+        store.conn(),
+        now.offset().local_minus_utc(),
+        settings.day_rollover_hour,
+    )?;
+    let due = crate::store::stats::due_per_day(store.conn())?;
+    let stats = summarize(&history, &due, today);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&stats)?);
+        return Ok(());
+    }
+    let _ = write!(out, "{}", text(&stats));
+    Ok(())
+}
+
+/// A count with thousands separated: 12,345.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+fn hours(minutes: f64) -> String {
+    if minutes < 60.0 {
+        format!("{minutes:.0} min")
+    } else {
+        format!("{:.1} h", minutes / 60.0)
+    }
+}
+
+fn retention(r: &crate::stats::Retention) -> String {
+    match r.recalled {
+        Some(share) => format!(
+            "{:.1}% of {}",
+            share * 100.0,
+            plural(r.answers, "answer", "answers")
+        ),
+        None => "no answers yet".to_owned(),
+    }
+}
+
+/// The report as text.
+fn text(s: &Stats) -> String {
+    let mut t = String::new();
+    if s.reviews == 0 {
+        t.push_str(&format!(
+            "{}: no reviews yet; start with `skilldeck review`\n",
+            s.today
+        ));
+    } else {
+        t.push_str(&format!(
+            "{}: {} on {}, {} in all; streak {}\n",
+            s.today,
+            plural(s.reviews, "review", "reviews"),
+            plural(s.days_studied, "day", "days"),
+            hours(s.minutes),
+            plural(s.streak, "day", "days"),
+        ));
+        let p = &s.last_30_days;
+        t.push_str(&format!(
+            "last 30 days: {} on {}, {}\n",
+            plural(p.reviews, "review", "reviews"),
+            plural(p.days_studied, "day", "days"),
+            hours(p.minutes)
+        ));
+        t.push_str(&format!(
+            "true retention: {} in the last 30 days, {} in all\n  (answers a day or more after a card's previous review; Hard, Good and Easy count as recalled)\n",
+            retention(&s.retention_30_days),
+            retention(&s.retention_all),
+        ));
+    }
+
+    let most = s.forecast.iter().map(|d| d.cards).max().unwrap_or(0);
+    t.push_str(&format!(
+        "\ndue in the next {} days{}:\n",
+        s.forecast.len(),
+        if s.overdue > 0 {
+            format!(" ({} overdue, counted today)", count(u64::from(s.overdue)))
+        } else {
+            String::new()
+        }
+    ));
+    for d in &s.forecast {
+        let width = if most == 0 {
+            0
+        } else {
+            (d.cards as usize * 40).div_ceil(most as usize)
+        };
+        t.push_str(&format!(
+            "  {} {}  {:>7} {}\n",
+            WEEKDAYS[weekday(d.day)],
+            d.day.date().format("%m-%d"),
+            count(u64::from(d.cards)),
+            "█".repeat(width)
+        ));
+    }
+
+    let busiest = s.heatmap.iter().map(|a| a.reviews).max().unwrap_or(0);
+    t.push_str(&format!(
+        "\nactivity, last {} weeks (· none; ░ ▒ ▓ █ by quarters of the busiest day, {}):\n",
+        s.heatmap.len().div_ceil(7),
+        plural(busiest, "review", "reviews")
+    ));
+    for line in heatmap_lines(s) {
+        t.push_str("  ");
+        t.push_str(line.trim_end());
+        t.push('\n');
+    }
+    t
+}
