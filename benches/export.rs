@@ -10,17 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use clap::Parser as _;
-
 mod common;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const CHILD_VAR: &str = "SKILLDECK_BENCH_CHILD";
-
 fn main() -> Result<()> {
-    if let Ok(args) = std::env::var(CHILD_VAR) {
-        return child(&args);
+    if common::run_child_if_asked()? {
+        return Ok(());
     }
     let dir = tempfile::tempdir()?;
     let db = common::generate_and_build(dir.path(), "export.db")?;
@@ -29,7 +25,18 @@ fn main() -> Result<()> {
     let mut ours = Vec::new();
     // This machine's timings vary from run to run: the median of five.
     for _ in 0..5 {
-        ours.push(measure(&db, &ours_out)?);
+        let (took, peak, _) = common::measure(
+            &[
+                "--db",
+                &db.to_string_lossy(),
+                "export",
+                "big",
+                "-o",
+                &ours_out.to_string_lossy(),
+            ],
+            "2026-11-25T09:00:00Z",
+        )?;
+        ours.push((took, peak));
     }
     ours.sort_by_key(|s| s.0);
     let (our_time, our_peak) = ours[2];
@@ -90,36 +97,5 @@ fn main() -> Result<()> {
             our_peak / peak
         );
     }
-    Ok(())
-}
-
-/// Runs `skilldeck export` in a fresh process (this binary) and returns its time and peak MiB.
-fn measure(db: &Path, out: &Path) -> Result<(Duration, f64)> {
-    let started = Instant::now();
-    let output = Command::new(std::env::current_exe()?)
-        .env(CHILD_VAR, format!("{}\n{}", db.display(), out.display()))
-        .env("SKILLDECK_NOW", "2026-11-25T09:00:00Z")
-        .output()?;
-    let elapsed = started.elapsed();
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let peak: f64 = stdout
-        .lines()
-        .last()
-        .and_then(|l| l.parse().ok())
-        .ok_or("no peak line")?;
-    Ok((elapsed, peak / 1024.0))
-}
-
-fn child(args: &str) -> Result<()> {
-    let mut parts = args.lines();
-    let (db, out) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let cli =
-        skilldeck::cli::Cli::parse_from(["skilldeck", "--db", db, "export", "big", "-o", out]);
-    skilldeck::app::run(cli)?;
-    let peak = common::peak_kib();
-    println!("{peak}");
     Ok(())
 }

@@ -5,22 +5,18 @@
 //! same package is imported again, which must add nothing. Each import runs in a fresh process;
 //! wall time and peak memory are measured. Run with `cargo bench --bench import`.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-use clap::Parser as _;
 
 mod common;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const CHILD_VAR: &str = "SKILLDECK_BENCH_CHILD";
 const REVIEWS: usize = 1_000_000;
 const NOW: &str = "2026-11-25T09:00:00Z";
 
 fn main() -> Result<()> {
-    if let Ok(args) = std::env::var(CHILD_VAR) {
-        return child(&args);
+    if common::run_child_if_asked()? {
+        return Ok(());
     }
     let dir = tempfile::tempdir()?;
     let phone = common::generate_and_build(dir.path(), "phone.db")?;
@@ -104,26 +100,6 @@ fn run(args: &[&str]) -> Result<()> {
     measure(args).map(|_| ())
 }
 
-/// Runs a command in a fresh process (this binary); its wall time, peak MiB and output.
 fn measure(args: &[&str]) -> Result<(Duration, f64, String)> {
-    let started = Instant::now();
-    let output = Command::new(std::env::current_exe()?)
-        .env(CHILD_VAR, args.join("\n"))
-        .env("SKILLDECK_NOW", NOW)
-        .output()?;
-    let elapsed = started.elapsed();
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let (out, peak) = stdout.trim_end().rsplit_once('\n').unwrap_or(("", &stdout));
-    let peak: f64 = peak.trim().parse().map_err(|_| "no peak line")?;
-    Ok((elapsed, peak / 1024.0, out.to_owned()))
-}
-
-fn child(args: &str) -> Result<()> {
-    let cli = skilldeck::cli::Cli::parse_from(std::iter::once("skilldeck").chain(args.lines()));
-    skilldeck::app::run(cli)?;
-    println!("{}", common::peak_kib());
-    Ok(())
+    common::measure(args, NOW)
 }

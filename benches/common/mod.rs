@@ -27,6 +27,43 @@ pub fn generate_and_build(dir: &Path, db_name: &str) -> Result<std::path::PathBu
     Ok(db)
 }
 
+/// Set in a benchmark's child process to the command it runs, one argument a line.
+const CHILD_VAR: &str = "SKILLDECK_BENCH_CHILD";
+
+/// In a child process started by `measure`: runs its command, prints the peak memory, and
+/// returns true (the benchmark's `main` then returns). In the benchmark itself: false.
+#[allow(dead_code)]
+pub fn run_child_if_asked() -> Result<bool> {
+    let Ok(args) = std::env::var(CHILD_VAR) else {
+        return Ok(false);
+    };
+    let cli = <skilldeck::cli::Cli as clap::Parser>::parse_from(
+        std::iter::once("skilldeck").chain(args.lines()),
+    );
+    skilldeck::app::run(cli)?;
+    println!("{}", peak_kib());
+    Ok(true)
+}
+
+/// Runs `skilldeck ARGS` in a fresh process (the benchmark binary itself, as a child) with the
+/// clock at `now`; returns its wall time, peak memory in MiB and what it printed.
+#[allow(dead_code)]
+pub fn measure(args: &[&str], now: &str) -> Result<(std::time::Duration, f64, String)> {
+    let started = std::time::Instant::now();
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .env(CHILD_VAR, args.join("\n"))
+        .env("SKILLDECK_NOW", now)
+        .output()?;
+    let elapsed = started.elapsed();
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (printed, peak) = stdout.trim_end().rsplit_once('\n').unwrap_or(("", &stdout));
+    let peak: f64 = peak.trim().parse().map_err(|_| "no peak line")?;
+    Ok((elapsed, peak / 1024.0, printed.to_owned()))
+}
+
 /// This process's peak resident memory so far, in KiB (VmHWM; 0 where /proc is missing).
 #[allow(dead_code)]
 pub fn peak_kib() -> u64 {
