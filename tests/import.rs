@@ -472,3 +472,59 @@ fn converting_refuses_a_used_folder_and_broken_json() {
     );
     assert!(!env.path_of("out").exists());
 }
+
+#[test]
+fn phone_reviews_merge_with_later_terminal_reviews() {
+    let mut env = Env::new();
+    let (anki, folder) = studied_in_anki(&env, 4);
+    // Weeks later, before importing, three cards are answered in the terminal: their Anki
+    // reviews, once imported, come before these in each card's history.
+    env.now = "2026-12-20T09:00:00Z".into();
+    env.run_input(&["review", "--plain"], &"\n3\n".repeat(3))
+        .ok();
+    let out = env
+        .run(&["import", &folder.join("legacy.apkg").to_string_lossy()])
+        .ok();
+    let n = anki["reviews"].as_i64().unwrap();
+    assert!(out.contains(&format!("added {n} review(s)")), "{out}");
+    let conn = env.sql();
+    // Each terminal review now follows the card's Anki reviews: its elapsed days are the gap
+    // since the last of them, and the card counts both.
+    let mut stmt = conn
+        .prepare(
+            "SELECT r.card, r.reviewed_at, r.elapsed_days, c.reps,
+                    (SELECT max(a.reviewed_at) FROM reviews a WHERE a.card = r.card AND a.source = 'anki'),
+                    (SELECT count(*) FROM reviews a WHERE a.card = r.card)
+             FROM reviews r JOIN cards c ON c.id = r.card WHERE r.source = 'terminal'",
+        )
+        .unwrap();
+    let rows: Vec<(i64, i64, f64, i64, Option<i64>, i64)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3);
+    let mut merged = 0;
+    for (card, at, elapsed, reps, last_anki, count) in rows {
+        assert_eq!(reps, count, "card {card}");
+        if let Some(last) = last_anki {
+            let gap = (at - last) as f64 / 86_400_000.0;
+            assert!(
+                (elapsed - gap.floor()).abs() <= 1.0,
+                "card {card}: {elapsed} vs {gap}"
+            );
+            assert!(elapsed >= 20.0, "card {card}: {elapsed}");
+            merged += 1;
+        }
+    }
+    assert!(merged >= 1, "no terminal card was also studied in Anki");
+}

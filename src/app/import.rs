@@ -179,7 +179,7 @@ fn replay_cards(
     /// Where a review of the replay comes from.
     enum Source {
         /// An old review: its row id and elapsed days.
-        Old(i64, i64),
+        Old(i64, f64),
         /// A new one: its index in `adding`.
         New(usize),
     }
@@ -210,7 +210,7 @@ fn replay_cards(
                 r.get::<_, Timestamp>(1)?,
                 r.get::<_, u8>(2)?,
                 r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
+                r.get::<_, f64>(4)?,
             ))
         })? {
             let (id, at, rating, duration, elapsed) = row?;
@@ -238,7 +238,7 @@ fn replay_cards(
         let mut update = tx.prepare_cached("UPDATE reviews SET elapsed_days = ?2 WHERE id = ?1")?;
         for ((_, _, source), &days) in merged.iter().zip(&elapsed) {
             match *source {
-                Source::Old(id, before) if before != i64::from(days) => {
+                Source::Old(id, before) if before != f64::from(days) => {
                     update.execute(rusqlite::params![id, days])?;
                 }
                 Source::Old(..) => {}
