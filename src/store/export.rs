@@ -189,7 +189,8 @@ pub fn notes_and_cards(
     let version = |conn: &Connection| -> Result<i64> {
         Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     };
-    if let Some(reader) = store.reader()? {
+    // A second connection is a speed-up only: without one, read on this one.
+    if let Some(reader) = store.reader().ok().flatten() {
         let before = version(store.conn())?;
         let (found, read) = std::thread::scope(|scope| {
             let read = scope.spawn(move || cards(&reader, deck, today));
