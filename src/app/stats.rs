@@ -66,7 +66,7 @@ fn retention(r: &crate::stats::Retention) -> String {
             share * 100.0,
             plural(r.answers, "answer", "answers")
         ),
-        None => "no answers yet".to_owned(),
+        None => "no answers".to_owned(),
     }
 }
 
@@ -94,36 +94,47 @@ fn text(s: &Stats) -> String {
             plural(p.days_studied, "day", "days"),
             hours(p.minutes)
         ));
-        t.push_str(&format!(
-            "true retention: {} in the last 30 days, {} in all\n  (answers a day or more after a card's previous review; Hard, Good and Easy count as recalled)\n",
-            retention(&s.retention_30_days),
-            retention(&s.retention_all),
-        ));
+        if s.retention_all.answers == 0 {
+            t.push_str(
+                "true retention: none yet (it counts answers given a day or more after a card's previous review)\n",
+            );
+        } else {
+            t.push_str(&format!(
+                "true retention: {} in the last 30 days, {} in all\n  (answers a day or more after a card's previous review; Hard, Good and Easy count as recalled)\n",
+                retention(&s.retention_30_days),
+                retention(&s.retention_all),
+            ));
+        }
     }
 
     let most = s.forecast.iter().map(|d| d.cards).max().unwrap_or(0);
-    t.push_str(&format!(
-        "\ndue in the next {} days{}:\n",
-        s.forecast.len(),
-        if s.overdue > 0 {
-            format!(" ({} overdue, counted today)", count(u64::from(s.overdue)))
-        } else {
-            String::new()
-        }
-    ));
-    for d in &s.forecast {
-        let width = if most == 0 {
-            0
-        } else {
-            (d.cards as usize * 40).div_ceil(most as usize)
-        };
+    if most == 0 {
         t.push_str(&format!(
-            "  {} {}  {:>7} {}\n",
+            "\nnothing due in the next {} days\n",
+            s.forecast.len()
+        ));
+    } else {
+        t.push_str(&format!(
+            "\ndue in the next {} days{}:\n",
+            s.forecast.len(),
+            if s.overdue > 0 {
+                format!(" ({} overdue, counted today)", count(u64::from(s.overdue)))
+            } else {
+                String::new()
+            }
+        ));
+    }
+    for d in s.forecast.iter().filter(|_| most > 0) {
+        let width = (d.cards as usize * 40).div_ceil(most as usize);
+        let line = format!(
+            "  {} {}  {:>7} {}",
             WEEKDAYS[weekday(d.day)],
             d.day.date().format("%m-%d"),
             count(u64::from(d.cards)),
             "█".repeat(width)
-        ));
+        );
+        t.push_str(line.trim_end());
+        t.push('\n');
     }
 
     let busiest = s.heatmap.iter().map(|a| a.reviews).max().unwrap_or(0);
