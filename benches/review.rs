@@ -73,11 +73,11 @@ fn main() -> Result<()> {
     let store = skilldeck::store::Store::open(&db)?;
     let now = chrono::DateTime::parse_from_rfc3339(NOW)?;
     let mut terminal = Terminal::new(TestBackend::new(120, 40))?;
-    let mut first_frame = Vec::new();
-    for _ in 0..7 {
-        let started = Instant::now();
+    // A session on today's queue, its UI with the first card loaded, and the queue's length.
+    let start = || -> Result<(Session<'_>, Ui, usize)> {
         let mut study = skilldeck::app::load_study(&store, &[], now)?;
         let queue = study.queue(&store, None, None)?;
+        let cards = queue.len();
         let session = Session::new(
             &store,
             study.set,
@@ -88,24 +88,19 @@ fn main() -> Result<()> {
         );
         let mut ui = Ui::new(Palette { color: true });
         ui.refresh(&session)?;
+        Ok((session, ui, cards))
+    };
+    let mut first_frame = Vec::new();
+    for _ in 0..7 {
+        let started = Instant::now();
+        let (session, ui, _) = start()?;
         let screen = ui.screen(&session)?;
         terminal.draw(|f| view::draw(f, &screen))?;
         first_frame.push(started.elapsed());
     }
 
     // Input to screen.
-    let mut study = skilldeck::app::load_study(&store, &[], now)?;
-    let queue = study.queue(&store, None, None)?;
-    let mut session = Session::new(
-        &store,
-        study.set,
-        study.schedulers,
-        queue.order(),
-        Clock::fixed(now, 4),
-        None,
-    );
-    let mut ui = Ui::new(Palette { color: true });
-    ui.refresh(&session)?;
+    let (mut session, mut ui, queued) = start()?;
     let (mut reveals, mut answers) = (Vec::new(), Vec::new());
     for i in 0..40 {
         let reveal = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
@@ -125,7 +120,7 @@ fn main() -> Result<()> {
         answers.push(t.elapsed());
     }
 
-    println!("AZ-400 deck, {} cards in today's queue\n", queue.len());
+    println!("AZ-400 deck, {queued} cards in today's queue\n");
     println!("| measurement | median | worst |");
     println!("|---|---|---|");
     row("first card, `review --plain` process (7 runs)", first);
