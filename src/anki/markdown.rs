@@ -1,6 +1,6 @@
 //! Anki field HTML → skilldeck Markdown (pure), for `import --to-markdown`. Anki decks come
-//! from strangers, so this is a small, conservative converter: known tags become Markdown,
-//! everything else becomes its text; scripts and styles are dropped; characters that Markdown
+//! from strangers, so this is a small, conservative converter: known tags (tables included)
+//! become Markdown, everything else becomes its text; scripts and styles are dropped; characters that Markdown
 //! would read as markup are escaped, except Anki's own cloze markers.
 
 /// Converts one field's HTML. `media` maps an image's file name to its path in the new deck.
@@ -13,6 +13,8 @@ pub fn convert(html: &str, media: &dyn Fn(&str) -> Option<String>) -> String {
     let mut pre = false;
     let mut code = false;
     let mut cells = 0usize;
+    // Inside a table: how many rows are done (the first becomes the header).
+    let mut table: Option<usize> = None;
     while !rest.is_empty() {
         if let Some(end) = skip_until {
             match find_ci(rest, end) {
@@ -52,6 +54,8 @@ pub fn convert(html: &str, media: &dyn Fn(&str) -> Option<String>) -> String {
         match (name.as_str(), closing) {
             ("script", false) => skip_until = Some("</script>"),
             ("style", false) => skip_until = Some("</style>"),
+            // A table row is one line: breaks inside a cell become spaces.
+            ("br" | "div" | "p", _) if table.is_some() => cell_space(&mut out),
             ("br", _) => out.push('\n'),
             ("div" | "p", _) => paragraph(&mut out),
             ("b" | "strong", _) => out.push_str("**"),
@@ -60,7 +64,28 @@ pub fn convert(html: &str, media: &dyn Fn(&str) -> Option<String>) -> String {
                 out.push('`');
                 code = !closing;
             }
-            ("table", _) => paragraph(&mut out),
+            ("table", false) => {
+                paragraph(&mut out);
+                table = Some(0);
+            }
+            ("table", true) => {
+                table = None;
+                paragraph(&mut out);
+            }
+            ("tr", false) if table.is_some() => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push('|');
+                cells = 0;
+            }
+            ("tr", true) if table.is_some() => end_row(&mut out, &mut table, cells),
+            ("td" | "th", false) if table.is_some() => {
+                out.truncate(out.trim_end_matches(' ').len());
+                out.push_str(if cells == 0 { " " } else { " | " });
+                cells += 1;
+            }
+            // Cells outside any table: kept apart on one line.
             ("tr", false) => cells = 0,
             ("tr", true) => out.push('\n'),
             ("td" | "th", false) => {
@@ -125,6 +150,28 @@ pub fn convert(html: &str, media: &dyn Fn(&str) -> Option<String>) -> String {
         }
     }
     tidy(&out)
+}
+
+/// A break inside a table cell: one space, the row stays one line.
+fn cell_space(out: &mut String) {
+    if !out.ends_with([' ', '|']) {
+        out.push(' ');
+    }
+}
+
+/// Ends a table row of `cells` cells; after the first row (the header), the delimiter row.
+fn end_row(out: &mut String, rows: &mut Option<usize>, cells: usize) {
+    if cells == 0 {
+        return;
+    }
+    out.truncate(out.trim_end_matches(' ').len());
+    out.push_str(" |\n");
+    if *rows == Some(0) {
+        out.push('|');
+        out.push_str(&"---|".repeat(cells));
+        out.push('\n');
+    }
+    *rows = rows.map(|done| done + 1);
 }
 
 /// A heading-safe one-line summary of Markdown: plain words, no braces or `#`.
@@ -327,8 +374,17 @@ mod tests {
         assert_eq!(md("<code>${{ x }}</code> and $y"), "`${{ x }}` and \\$y");
         assert_eq!(
             md("<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"),
-            "a · b\n1 · 2"
+            "| a | b |\n|---|---|\n| 1 | 2 |"
         );
+        // Breaks inside cells stay on the row; a pipe in a cell is escaped; text follows.
+        assert_eq!(
+            md(
+                "<p>Before</p><table><thead><tr><td>x<br>y</td><td>a|b</td></tr></thead><tbody><tr><td><div>1</div></td><td></td></tr></tbody></table>After"
+            ),
+            "Before\n\n| x y | a\\|b |\n|---|---|\n| 1 | |\n\nAfter"
+        );
+        // Stray cells outside a table keep the old form.
+        assert_eq!(md("<tr><td>a</td><td>b</td></tr>"), "a · b");
     }
 
     #[test]
