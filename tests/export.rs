@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Env, judge};
+use crate::support::Env;
 
 fn check_counts(env: &Env, deck: &str) -> (u64, u64) {
     let report: Value =
@@ -52,7 +52,7 @@ fn every_card_kind_imports_into_anki_as_expected() {
         "kinds: wrote exports/kinds-0.1.0.apkg (10 notes, 13 cards, 1 media file(s))\n"
     );
     let package = env.path_of("exports/kinds-0.1.0.apkg");
-    let report = judge(&[&package], false);
+    let report = env.judge(&[&package], false);
     let (notes, cards) = check_counts(&env, "decks/kinds");
     assert_eq!(
         (
@@ -202,7 +202,7 @@ fn a_newer_export_updates_the_edited_note_and_duplicates_nothing() {
     env.now = "2026-11-26T09:00:00Z".into();
     env.run(&["build", "decks/kinds"]).ok();
     env.run(&["export", "kinds", "-o", "second.apkg"]).ok();
-    let report = judge(
+    let report = env.judge(
         &[&env.path_of("first.apkg"), &env.path_of("second.apkg")],
         false,
     );
@@ -251,7 +251,7 @@ fn with_scheduling_keeps_memory_state_and_history() {
         .run(&["export", "kinds", "--with-scheduling", "-o", "sched.apkg"])
         .ok();
     assert!(out.contains("3 reviews"), "{out}");
-    let report = judge(&[&env.path_of("sched.apkg")], true);
+    let report = env.judge(&[&env.path_of("sched.apkg")], true);
     assert_eq!(report["revlog"], 3);
     assert_eq!(report["check"]["ok"], true, "{}", report["check"]);
     for (guid, stability, difficulty, reps) in ours {
@@ -274,7 +274,7 @@ fn with_scheduling_keeps_memory_state_and_history() {
     }
     // Without --with-scheduling the same deck's cards are all new.
     env.run(&["export", "kinds", "-o", "plain.apkg"]).ok();
-    let plain = judge(&[&env.path_of("plain.apkg")], true);
+    let plain = env.judge(&[&env.path_of("plain.apkg")], true);
     assert_eq!(plain["revlog"], 0);
     assert!(
         plain["cards_detail"]
@@ -291,7 +291,7 @@ fn the_az400_deck_imports_cleanly() {
     let deck = Path::new(env!("CARGO_MANIFEST_DIR")).join("decks/az-400");
     env.run(&["build", &deck.to_string_lossy()]).ok();
     env.run(&["export", "az-400", "-o", "az-400.apkg"]).ok();
-    let report = judge(&[&env.path_of("az-400.apkg")], false);
+    let report = env.judge(&[&env.path_of("az-400.apkg")], false);
     let (notes, cards) = check_counts(&env, &deck.to_string_lossy());
     assert_eq!(
         (

@@ -7,11 +7,10 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Env, judge, python};
+use crate::support::Env;
 
 /// Exports the kinds deck, studies it in Anki for `days` days, and returns Anki's report and
 /// the folder with legacy.apkg, current.apkg and whole.colpkg.
@@ -23,7 +22,8 @@ fn studied_in_anki(env: &Env, days: u32) -> (Value, PathBuf) {
     let out = env.path_of("anki");
     fs::create_dir_all(&out).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/study.py");
-    let run = Command::new(python())
+    let run = env
+        .anki_python()
         .arg(script)
         .arg(env.path_of("kinds.apkg"))
         .arg(&out)
@@ -316,7 +316,7 @@ fn anki_made_deck(env: &Env, current: bool) -> PathBuf {
         "spanish.apkg"
     });
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/make_deck.py");
-    let mut cmd = Command::new(python());
+    let mut cmd = env.anki_python();
     cmd.arg(script).arg(&out);
     if current {
         cmd.arg("--current");
@@ -342,9 +342,9 @@ fn a_deck_in_the_current_anki_format_converts_too() {
 
 fn convert_and_reexport(current: bool) {
     let mut env = Env::new();
-    // Edits happen after the deck was made in Anki: the clock runs ahead of it.
-    env.now = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let original = anki_made_deck(&env, current);
+    // Edits happen after the deck was made in Anki: the clock runs ahead of it.
+    env.now = "2026-11-25T10:00:00Z".into();
     let out = env
         .run(&[
             "import",
@@ -397,7 +397,7 @@ fn convert_and_reexport(current: bool) {
     env.run(&["build", "spanish"]).ok();
     env.run(&["export", "spanish", "-o", "spanish-again.apkg"])
         .ok();
-    let report = judge(&[&original, &env.path_of("spanish-again.apkg")], false);
+    let report = env.judge(&[&original, &env.path_of("spanish-again.apkg")], false);
     assert_eq!(
         report["imports"][1],
         serde_json::json!({ "new": 0, "updated": 5, "duplicate": 0, "conflicting": 0 })
@@ -413,7 +413,7 @@ fn convert_and_reexport(current: bool) {
     assert_eq!(report["check"]["ok"], true);
 
     // The package carries those note types itself: it imports into a fresh collection too.
-    let fresh = judge(&[&env.path_of("spanish-again.apkg")], false);
+    let fresh = env.judge(&[&env.path_of("spanish-again.apkg")], false);
     assert_eq!(
         fresh["imports"][0],
         serde_json::json!({ "new": 5, "updated": 0, "duplicate": 0, "conflicting": 0 })

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 /// The Python that has the `anki` package (installed into .venv by ./scripts/test).
-pub fn python() -> PathBuf {
+fn python() -> PathBuf {
     let path = std::env::var_os("SKILLDECK_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
@@ -131,6 +131,39 @@ impl Env {
         Run::from(child.wait_with_output().unwrap())
     }
 
+    /// A command running the Anki library's Python with Anki's clock set to this workspace's
+    /// `SKILLDECK_NOW` (through libfaketime's `faketime`, installed by ./scripts/test), so
+    /// reviews made in Anki and in skilldeck share one timeline whatever today's date is.
+    pub fn anki_python(&self) -> Command {
+        let now = chrono::DateTime::parse_from_rfc3339(&self.now)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let mut cmd = Command::new("faketime");
+        cmd.arg("-f")
+            .arg(now.format("@%Y-%m-%d %H:%M:%S").to_string())
+            .arg(python())
+            .env("TZ", "UTC");
+        cmd
+    }
+
+    /// Imports packages in turn into a fresh Anki collection (on this workspace's clock) and
+    /// returns Anki's account of it.
+    pub fn judge(&self, packages: &[&Path], with_scheduling: bool) -> Value {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/judge.py");
+        let mut cmd = self.anki_python();
+        cmd.arg(script);
+        if with_scheduling {
+            cmd.arg("--with-scheduling");
+        }
+        let out = cmd.args(packages).output().unwrap();
+        assert!(
+            out.status.success(),
+            "judge failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     /// Opens the database read-only for assertions.
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(self.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -174,21 +207,4 @@ impl Env {
         }
         out
     }
-}
-
-/// Imports packages in turn into a fresh Anki collection and returns Anki's account of it.
-pub fn judge(packages: &[&Path], with_scheduling: bool) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/judge.py");
-    let mut cmd = Command::new(python());
-    cmd.arg(script);
-    if with_scheduling {
-        cmd.arg("--with-scheduling");
-    }
-    let out = cmd.args(packages).output().unwrap();
-    assert!(
-        out.status.success(),
-        "judge failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
