@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod crash;
+mod crash_trials;
 mod deck;
 mod export;
 mod golden;
