@@ -1,177 +1,445 @@
 //! Anki field HTML → skilldeck Markdown (pure), for `import --to-markdown`. Anki decks come
-//! from strangers, so this is a small, conservative converter: known tags (tables included)
-//! become Markdown, everything else becomes its text; scripts and styles are dropped; characters that Markdown
-//! would read as markup are escaped, except Anki's own cloze markers.
+//! from strangers, so this is a small, conservative converter over the tokens of html5ever's
+//! spec tokenizer (which decodes every named entity and reads attributes as browsers do):
+//! known tags (tables included) become Markdown, everything else becomes its text; scripts and
+//! styles are dropped; characters that Markdown would read as markup are escaped, except Anki's
+//! own cloze markers. Nothing a field holds can end its note: no heading, fence, rule or
+//! front-matter line leaks into the deck file.
 
-/// Converts one field's HTML. `media` maps an image's file name to its path in the new deck.
-pub fn convert(html: &str, media: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut out = String::new();
-    let mut rest = html;
-    let mut skip_until: Option<&'static str> = None;
-    let mut lists: Vec<Option<usize>> = Vec::new();
-    let mut link: Option<String> = None;
-    let mut pre = false;
-    let mut code = false;
-    let mut cells = 0usize;
-    // Inside a table: how many rows are done (the first becomes the header).
-    let mut table: Option<usize> = None;
-    while !rest.is_empty() {
-        if let Some(end) = skip_until {
-            match find_ci(rest, end) {
-                Some(i) => {
-                    rest = &rest[i + end.len()..];
-                    skip_until = None;
-                }
-                None => break,
-            }
-            continue;
-        }
-        let Some(open) = rest.find('<') else {
-            push_text(&mut out, rest, pre || code);
-            break;
-        };
-        push_text(&mut out, &rest[..open], pre || code);
-        rest = &rest[open..];
-        // A `<` that does not start a tag is text.
-        if !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!') {
-            push_text(&mut out, "&lt;", pre || code);
-            rest = &rest[1..];
-            continue;
-        }
-        let Some(close) = rest.find('>') else {
-            push_text(&mut out, rest, pre || code);
-            break;
-        };
-        let tag = &rest[1..close];
-        rest = &rest[close + 1..];
-        let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        match (name.as_str(), closing) {
-            ("script", false) => skip_until = Some("</script>"),
-            ("style", false) => skip_until = Some("</style>"),
-            // A table row is one line: breaks inside a cell become spaces.
-            ("br" | "div" | "p", _) if table.is_some() => cell_space(&mut out),
-            ("br", _) => out.push('\n'),
-            ("div" | "p", _) => paragraph(&mut out),
-            ("b" | "strong", _) => out.push_str("**"),
-            ("i" | "em", _) => out.push('*'),
-            ("code", _) if !pre => {
-                out.push('`');
-                code = !closing;
-            }
-            ("table", false) => {
-                paragraph(&mut out);
-                table = Some(0);
-            }
-            ("table", true) => {
-                table = None;
-                paragraph(&mut out);
-            }
-            ("tr", false) if table.is_some() => {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-                out.push('|');
-                cells = 0;
-            }
-            ("tr", true) if table.is_some() => end_row(&mut out, &mut table, cells),
-            ("td" | "th", false) if table.is_some() => {
-                out.truncate(out.trim_end_matches(' ').len());
-                out.push_str(if cells == 0 { " " } else { " | " });
-                cells += 1;
-            }
-            // Cells outside any table: kept apart on one line.
-            ("tr", false) => cells = 0,
-            ("tr", true) => out.push('\n'),
-            ("td" | "th", false) => {
-                if cells > 0 {
-                    out.push_str(" · ");
-                }
-                cells += 1;
-            }
-            ("pre", false) => {
-                paragraph(&mut out);
-                out.push_str("```\n");
-                pre = true;
-            }
-            ("pre", true) => {
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
-                out.push_str("```");
-                pre = false;
-                paragraph(&mut out);
-            }
-            ("ul", false) => lists.push(None),
-            ("ol", false) => lists.push(Some(1)),
-            ("ul" | "ol", true) => {
-                lists.pop();
-                paragraph(&mut out);
-            }
-            ("li", false) => {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-                let depth = lists.len().saturating_sub(1);
-                out.push_str(&"  ".repeat(depth));
-                match lists.last_mut() {
-                    Some(Some(n)) => {
-                        out.push_str(&format!("{n}. "));
-                        *n += 1;
-                    }
-                    _ => out.push_str("- "),
-                }
-            }
-            ("img", _) => {
-                if let Some(src) = attribute(tag, "src")
-                    && let Some(path) = media(&src)
-                {
-                    out.push_str(&format!("![]({path})"));
-                }
-            }
-            ("a", false) => {
-                link = attribute(tag, "href")
-                    .filter(|h| h.starts_with("http://") || h.starts_with("https://"));
-                if link.is_some() {
-                    out.push('[');
-                }
-            }
-            ("a", true) => {
-                if let Some(href) = link.take() {
-                    out.push_str(&format!("]({href})"));
-                }
-            }
+use std::cell::RefCell;
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+
+/// List nesting written as indentation; deeper items stay at this depth, so hostile nesting
+/// cannot make the output grow faster than the input.
+const MAX_LIST_DEPTH: usize = 8;
+
+/// Converts one field's HTML. `media` maps an image's file name to its path in the new deck
+/// (`None`: not in the package, the image is dropped).
+pub fn convert(html: &str, media: &mut dyn FnMut(&str) -> Option<String>) -> String {
+    let mut writer = Writer {
+        out: String::with_capacity(html.len()),
+        media,
+        raw: false,
+        lists: Vec::new(),
+        link: None,
+        emphasis: Vec::new(),
+        pre: None,
+        code: None,
+        cells: 0,
+        table: None,
+    };
+    for token in tokens(html) {
+        match token {
+            Token::CharacterTokens(text) => writer.text(&text),
+            Token::TagToken(tag) => writer.tag(&tag),
             _ => {}
         }
     }
-    tidy(&out)
+    writer.finish()
 }
 
-/// A break inside a table cell: one space, the row stays one line.
-fn cell_space(out: &mut String) {
-    if !out.ends_with([' ', '|']) {
-        out.push(' ');
+/// The tokens of `html` that carry text or tags, entities decoded. Script and style contents
+/// are read as raw text (up to their end tag), as browsers read them.
+fn tokens(html: &str) -> Vec<Token> {
+    let tokenizer = Tokenizer::new(Collect::default(), TokenizerOpts::default());
+    let input = BufferQueue::default();
+    // In pieces: one buffer holds at most 4 GiB.
+    let mut rest = html;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(1 << 20);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        input.push_back(StrTendril::from_slice(&rest[..cut]));
+        rest = &rest[cut..];
+    }
+    // The sink never pauses for a script, so one feed reads everything.
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.tokens.take()
+}
+
+/// Keeps the tokenizer's text and tag tokens.
+#[derive(Default)]
+struct Collect {
+    tokens: RefCell<Vec<Token>>,
+}
+
+impl TokenSink for Collect {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let result = match &token {
+            Token::TagToken(tag) if tag.kind == TagKind::StartTag => match &*tag.name {
+                "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+                "style" => TokenSinkResult::RawData(RawKind::Rawtext),
+                _ => TokenSinkResult::Continue,
+            },
+            _ => TokenSinkResult::Continue,
+        };
+        if matches!(token, Token::TagToken(_) | Token::CharacterTokens(_)) {
+            self.tokens.borrow_mut().push(token);
+        }
+        result
     }
 }
 
-/// Ends a table row of `cells` cells; after the first row (the header), the delimiter row.
-fn end_row(out: &mut String, rows: &mut Option<usize>, cells: usize) {
-    if cells == 0 {
-        return;
+/// An open list: ordered ones count their items.
+struct List {
+    next: Option<u64>,
+}
+
+impl List {
+    /// The width of this list's item marker (`- `, `12. `): where nested content starts.
+    fn indent(&self) -> usize {
+        match self.next {
+            None => 2,
+            Some(n) => n.saturating_sub(1).max(1).to_string().len() + 2,
+        }
     }
-    out.truncate(out.trim_end_matches(' ').len());
-    out.push_str(" |\n");
-    if *rows == Some(0) {
-        out.push('|');
-        out.push_str(&"---|".repeat(cells));
-        out.push('\n');
+}
+
+/// The Markdown being written and where the HTML is.
+struct Writer<'m> {
+    out: String,
+    media: &'m mut dyn FnMut(&str) -> Option<String>,
+    /// Inside a script or style: its text is dropped.
+    raw: bool,
+    lists: Vec<List>,
+    /// The destination of the open link, when it is kept.
+    link: Option<String>,
+    /// Open emphasis: the marker and where its content starts in `out`.
+    emphasis: Vec<(&'static str, usize)>,
+    /// Inside `<pre>`: where the opening fence starts in `out`.
+    pre: Option<usize>,
+    /// Inside `<code>` (not in `<pre>`): where the opening backtick is in `out`.
+    code: Option<usize>,
+    cells: usize,
+    /// Inside a table: how many rows are done (the first becomes the header).
+    table: Option<usize>,
+}
+
+impl Writer<'_> {
+    /// Adds text, escaped so Markdown reads it as text (cloze markers kept).
+    fn text(&mut self, text: &str) {
+        if self.raw {
+            return;
+        }
+        if self.pre.is_some() {
+            let text = text.replace('\u{a0}', " ");
+            self.out.extend(
+                text.chars()
+                    .filter(|&c| matches!(c, '\n' | '\t') || !c.is_control()),
+            );
+            return;
+        }
+        for c in text.chars() {
+            match c {
+                // Code keeps its characters, on one line.
+                '\n' | '\r' | '\t' | '\u{a0}' => self.out.push(' '),
+                c if c.is_control() => {}
+                c if self.code.is_some() => self.out.push(c),
+                '\\' | '*' | '_' | '[' | ']' | '`' | '<' | '>' | '$' | '|' | '#' | '~' => {
+                    self.out.push('\\');
+                    self.out.push(c);
+                }
+                c => self.out.push(c),
+            }
+        }
     }
-    *rows = rows.map(|done| done + 1);
+
+    fn tag(&mut self, tag: &Tag) {
+        let opening = tag.kind == TagKind::StartTag;
+        let name: &str = &tag.name;
+        if self.raw {
+            if !opening && matches!(name, "script" | "style") {
+                self.raw = false;
+            }
+            return;
+        }
+        // Inline code is one line: breaks are spaces, emphasis is dropped, blocks end it.
+        if self.code.is_some() {
+            match name {
+                "br" | "div" | "p" => {
+                    self.out.push(' ');
+                    return;
+                }
+                "b" | "strong" | "i" | "em" => return,
+                "li" | "ul" | "ol" | "table" | "tr" | "td" | "th" | "pre" | "a" | "img" => {
+                    self.end_code();
+                }
+                _ => {}
+            }
+        }
+        // A code block keeps its text as it is.
+        if self.pre.is_some() && matches!(name, "b" | "strong" | "i" | "em") {
+            return;
+        }
+        match (name, opening) {
+            ("script" | "style", true) => self.raw = true,
+            // A table row is one line: breaks inside a cell become spaces.
+            ("br" | "div" | "p", _) if self.table.is_some() => self.cell_space(),
+            ("br", _) => self.out.push('\n'),
+            ("div" | "p", _) => self.paragraph(),
+            ("b" | "strong", true) => self.open_emphasis("**"),
+            ("b" | "strong", false) => self.close_emphasis("**"),
+            ("i" | "em", true) => self.open_emphasis("*"),
+            ("i" | "em", false) => self.close_emphasis("*"),
+            ("code", true) if self.pre.is_none() && self.code.is_none() => {
+                self.code = Some(self.out.len());
+                self.out.push('`');
+            }
+            ("code", false) => self.end_code(),
+            ("table", true) => {
+                self.paragraph();
+                self.table = Some(0);
+            }
+            ("table", false) => {
+                self.table = None;
+                self.paragraph();
+            }
+            ("tr", true) if self.table.is_some() => {
+                self.line_start();
+                self.out.push('|');
+                self.cells = 0;
+            }
+            ("tr", false) if self.table.is_some() => self.end_row(),
+            ("td" | "th", true) if self.table.is_some() => {
+                self.trim_spaces();
+                self.out.push_str(if self.cells == 0 { " " } else { " | " });
+                self.cells += 1;
+            }
+            // Cells outside any table: kept apart on one line.
+            ("tr", true) => self.cells = 0,
+            ("tr", false) => self.out.push('\n'),
+            ("td" | "th", true) => {
+                if self.cells > 0 {
+                    self.out.push_str(" · ");
+                }
+                self.cells += 1;
+            }
+            ("pre", true) if self.pre.is_none() => {
+                self.paragraph();
+                self.pre = Some(self.out.len());
+                self.out.push_str("```\n");
+            }
+            ("pre", false) => self.end_pre(),
+            ("ul", true) => self.lists.push(List { next: None }),
+            ("ol", true) => {
+                let start = attribute(tag, "start")
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .filter(|&n| n < 1_000_000_000)
+                    .unwrap_or(1);
+                self.lists.push(List { next: Some(start) });
+            }
+            // A nested list ends on its own line, the outer list goes on.
+            ("ul" | "ol", false) => {
+                self.lists.pop();
+                if self.lists.is_empty() {
+                    self.paragraph();
+                } else {
+                    self.line_start();
+                }
+            }
+            ("li", true) => self.item(),
+            ("img", _) => {
+                if let Some(src) = attribute(tag, "src")
+                    && let Some(path) = (self.media)(src)
+                    && let Some(dest) = destination(&path)
+                {
+                    self.out.push_str(&format!("![]({dest})"));
+                }
+            }
+            ("a", true) => {
+                self.end_link();
+                self.link = attribute(tag, "href")
+                    .map(|h| h.trim_matches(|c: char| c.is_ascii_whitespace()))
+                    .filter(|h| {
+                        let h = h.to_ascii_lowercase();
+                        ["http://", "https://", "mailto:"]
+                            .iter()
+                            .any(|scheme| h.starts_with(scheme) && h.len() > scheme.len())
+                    })
+                    .and_then(destination);
+                if self.link.is_some() {
+                    self.out.push('[');
+                }
+            }
+            ("a", false) => self.end_link(),
+            _ => {}
+        }
+    }
+
+    /// Closes whatever the HTML left open and tidies the lines.
+    fn finish(mut self) -> String {
+        self.end_code();
+        self.end_pre();
+        self.end_link();
+        while let Some(&(marker, _)) = self.emphasis.last() {
+            self.close_emphasis(marker);
+        }
+        tidy(&self.out)
+    }
+
+    fn item(&mut self) {
+        self.line_start();
+        let depth = self.lists.len().saturating_sub(1).min(MAX_LIST_DEPTH);
+        let indent: usize = self.lists.iter().take(depth).map(List::indent).sum();
+        // Indentation is marked with NULs (text never holds one): `tidy` trims spaces.
+        self.out.extend(std::iter::repeat_n('\0', indent));
+        match self.lists.last_mut() {
+            Some(List { next: Some(n) }) => {
+                self.out.push_str(&format!("{n}. "));
+                *n = n.saturating_add(1);
+            }
+            _ => self.out.push_str("- "),
+        }
+    }
+
+    fn open_emphasis(&mut self, marker: &'static str) {
+        self.out.push_str(marker);
+        self.emphasis.push((marker, self.out.len()));
+    }
+
+    /// Closes `marker` (and what was opened inside it); an empty one is removed, and spaces
+    /// before the closing marker move after it, where Markdown wants them.
+    fn close_emphasis(&mut self, marker: &str) {
+        let Some(at) = self.emphasis.iter().rposition(|(m, _)| *m == marker) else {
+            return;
+        };
+        for (marker, start) in self.emphasis.split_off(at).into_iter().rev() {
+            let content_end = self.out.trim_end_matches(' ').len();
+            if content_end <= start {
+                self.out.replace_range(start - marker.len()..start, "");
+            } else {
+                let spaces = self.out.len() - content_end;
+                self.out.truncate(content_end);
+                self.out.push_str(marker);
+                self.out.push_str(&" ".repeat(spaces));
+            }
+        }
+    }
+
+    fn end_link(&mut self) {
+        if let Some(dest) = self.link.take() {
+            self.out.push_str(&format!("]({dest})"));
+        }
+    }
+
+    /// Ends inline code with as many backticks as it needs to hold its own.
+    fn end_code(&mut self) {
+        let Some(start) = self.code.take() else {
+            return;
+        };
+        let content = &self.out[start + 1..];
+        if content.trim().is_empty() {
+            self.out.truncate(start);
+            return;
+        }
+        let ticks = longest_run(content, '`');
+        if ticks == 0 {
+            self.out.push('`');
+        } else {
+            let fence = "`".repeat(ticks + 1);
+            self.out
+                .replace_range(start..start + 1, &format!("{fence} "));
+            self.out.push(' ');
+            self.out.push_str(&fence);
+        }
+    }
+
+    /// Ends a code block with a fence longer than any run of backticks inside it.
+    fn end_pre(&mut self) {
+        let Some(start) = self.pre.take() else {
+            return;
+        };
+        let ticks = longest_run(&self.out[start + 4..], '`');
+        self.out.truncate(self.out.trim_end_matches('\n').len());
+        self.out.push('\n');
+        let fence = "`".repeat(ticks.max(2) + 1);
+        self.out.push_str(&fence);
+        self.out.replace_range(start..start + 3, &fence);
+        self.paragraph();
+    }
+
+    /// A break inside a table cell: one space, the row stays one line.
+    fn cell_space(&mut self) {
+        if !self.out.ends_with([' ', '|']) {
+            self.out.push(' ');
+        }
+    }
+
+    /// Ends a table row; after the first row (the header), the delimiter row.
+    fn end_row(&mut self) {
+        if self.cells == 0 {
+            return;
+        }
+        self.trim_spaces();
+        self.out.push_str(" |\n");
+        if self.table == Some(0) {
+            self.out.push('|');
+            self.out.push_str(&"---|".repeat(self.cells));
+            self.out.push('\n');
+        }
+        self.table = self.table.map(|done| done + 1);
+    }
+
+    fn trim_spaces(&mut self) {
+        self.out.truncate(self.out.trim_end_matches(' ').len());
+    }
+
+    fn line_start(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+    }
+
+    fn paragraph(&mut self) {
+        let trimmed = self.out.trim_end_matches([' ', '\n']).len();
+        self.out.truncate(trimmed);
+        if !self.out.is_empty() {
+            self.out.push_str("\n\n");
+        }
+    }
+}
+
+/// An attribute's value, by its exact name (html5ever lowercases names and decodes values).
+fn attribute<'t>(tag: &'t Tag, name: &str) -> Option<&'t str> {
+    tag.attrs
+        .iter()
+        .find(|a| a.name.ns.is_empty() && &*a.name.local == name)
+        .map(|a| &*a.value)
+}
+
+/// A link or image destination as Markdown reads it: bare when plain, else in `<…>` with
+/// `<`, `>` and `\` escaped. `None` for one that holds a line break.
+fn destination(url: &str) -> Option<String> {
+    if url.is_empty() || url.contains(['\n', '\r']) {
+        return None;
+    }
+    let url: String = url.chars().filter(|c| !c.is_control()).collect();
+    if !url.contains([' ', '(', ')', '<', '>', '\\']) {
+        return Some(url);
+    }
+    let mut dest = String::from("<");
+    for c in url.chars() {
+        if matches!(c, '<' | '>' | '\\') {
+            dest.push('\\');
+        }
+        dest.push(c);
+    }
+    dest.push('>');
+    Some(dest)
+}
+
+/// The longest run of `c` in `text`.
+fn longest_run(text: &str, c: char) -> usize {
+    text.split(|x| x != c).map(str::len).max().unwrap_or(0)
 }
 
 /// A heading-safe one-line summary of Markdown: plain words, no braces or `#`.
@@ -180,11 +448,13 @@ pub fn summary(markdown: &str, max_chars: usize) -> String {
     let mut chars = markdown.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    text.push(next);
-                }
-            }
+            // An escaped character is itself, except what a heading line cannot hold.
+            '\\' => match chars.next() {
+                Some('{' | '}') | None => {}
+                Some(next) if next.is_whitespace() => text.push(' '),
+                Some(next) if next.is_control() => {}
+                Some(next) => text.push(next),
+            },
             '{' | '}' | '#' | '*' | '`' | '[' | ']' | '!' | '$' => {}
             '\n' | '\t' => text.push(' '),
             c if c.is_control() => {}
@@ -221,182 +491,47 @@ pub fn summary(markdown: &str, max_chars: usize) -> String {
     line
 }
 
-fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
-    haystack.to_ascii_lowercase().find(needle)
-}
-
-fn paragraph(out: &mut String) {
-    let trimmed = out.trim_end_matches([' ', '\n']).len();
-    out.truncate(trimmed);
-    if !out.is_empty() {
-        out.push_str("\n\n");
-    }
-}
-
-/// An attribute's value from a tag's source (`src="x"`, `src='x'` or `src=x`).
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let at = lower.find(&format!("{name}="))? + name.len() + 1;
-    let rest = &tag[at..];
-    let value = match rest.chars().next()? {
-        q @ ('"' | '\'') => rest[1..].split(q).next()?,
-        _ => rest
-            .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .next()?,
-    };
-    Some(decode(value))
-}
-
-/// Decodes the HTML entities Anki writes.
-fn decode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..semi];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" | "#39" => Some('\''),
-            "nbsp" => Some(' '),
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[semi + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Adds text, decoded and escaped so Markdown reads it as text (cloze markers kept).
-fn push_text(out: &mut String, html_text: &str, pre: bool) {
-    let text = decode(html_text);
-    if pre {
-        out.push_str(&text);
-        return;
-    }
-    for c in text.chars() {
-        match c {
-            '\\' | '*' | '_' | '[' | ']' | '`' | '<' | '>' | '$' | '|' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-}
-
 /// Trims lines and collapses runs of blank lines; escapes a line that Markdown would read as a
-/// rule or a setext underline.
+/// rule or a setext underline; turns list indentation marks into spaces.
 fn tidy(markdown: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
-    let mut in_code = false;
+    // Inside a code block: its fence.
+    let mut fence: Option<String> = None;
     for line in markdown.lines() {
-        if line.starts_with("```") {
-            in_code = !in_code;
+        if let Some(open) = &fence {
+            let line = line.trim_end().replace('\0', " ");
+            if line.len() >= open.len() && line.chars().all(|c| c == '`') {
+                fence = None;
+            }
+            lines.push(line);
+            continue;
         }
-        let line = if in_code {
-            line.trim_end().to_owned()
-        } else {
-            line.trim().to_owned()
-        };
-        if !in_code && !line.is_empty() && line.chars().all(|c| c == '-' || c == '=' || c == ' ') {
+        let line = line.trim_matches([' ', '\t']);
+        // A fence's info string holds no backtick (else the line is inline code).
+        if line.starts_with("```") && !line.trim_start_matches('`').contains('`') {
+            fence = Some("`".repeat(longest_run(line, '`')));
+            lines.push(line.to_owned());
+            continue;
+        }
+        let indent = line.len() - line.trim_start_matches('\0').len();
+        let line = line.trim_matches(|c: char| c == '\0' || c == ' ' || c == '\t');
+        if !line.is_empty()
+            && line
+                .chars()
+                .all(|c| matches!(c, '-' | '=' | '*' | '_' | ' '))
+        {
             lines.push(format!("\\{line}"));
             continue;
         }
-        if line.is_empty() && lines.last().is_some_and(String::is_empty) {
+        if line.is_empty() && lines.last().is_none_or(String::is_empty) {
             continue;
         }
-        lines.push(line);
+        let indent = if line.is_empty() { 0 } else { indent };
+        lines.push(format!("{}{line}", " ".repeat(indent)));
     }
-    lines.join("\n").trim().to_owned()
+    lines.join("\n").trim_end().to_owned()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn md(html: &str) -> String {
-        convert(html, &|name| Some(format!("media/{name}")))
-    }
-
-    #[test]
-    fn common_anki_html() {
-        assert_eq!(
-            md("What is <b>Azure</b> <i>DevOps</i>?"),
-            "What is **Azure** *DevOps*?"
-        );
-        assert_eq!(
-            md("line one<br>line two<div>para</div>"),
-            "line one\nline two\n\npara"
-        );
-        assert_eq!(md("<ul><li>a</li><li>b</li></ul>"), "- a\n- b");
-        assert_eq!(
-            md("<img src=\"chart.png\"> &amp; &lt;tag&gt;"),
-            "![](media/chart.png) & \\<tag\\>"
-        );
-        assert_eq!(
-            md("<a href=\"https://x.io\">x</a> <a href=\"javascript:1\">y</a>"),
-            "[x](https://x.io) y"
-        );
-        assert_eq!(md("<pre>a < b\n  c</pre>"), "```\na < b\n  c\n```");
-        assert_eq!(
-            md("A {{c1::stage}} has {{c2::jobs::hint}}"),
-            "A {{c1::stage}} has {{c2::jobs::hint}}"
-        );
-        assert_eq!(
-            md("costs $5 *now*<script>alert(1)</script>"),
-            "costs \\$5 \\*now\\*"
-        );
-        assert_eq!(md("<div>---</div>"), "\\---");
-        assert_eq!(md("<code>${{ x }}</code> and $y"), "`${{ x }}` and \\$y");
-        assert_eq!(
-            md("<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"),
-            "| a | b |\n|---|---|\n| 1 | 2 |"
-        );
-        // Breaks inside cells stay on the row; a pipe in a cell is escaped; text follows.
-        assert_eq!(
-            md(
-                "<p>Before</p><table><thead><tr><td>x<br>y</td><td>a|b</td></tr></thead><tbody><tr><td><div>1</div></td><td></td></tr></tbody></table>After"
-            ),
-            "Before\n\n| x y | a\\|b |\n|---|---|\n| 1 | |\n\nAfter"
-        );
-        // Stray cells outside a table keep the old form.
-        assert_eq!(md("<tr><td>a</td><td>b</td></tr>"), "a · b");
-    }
-
-    #[test]
-    fn summaries_are_heading_safe() {
-        assert_eq!(
-            summary("A {{c1::stage}} has {{c2::jobs::hint}}", 80),
-            "A stage has jobs hint"
-        );
-        assert_eq!(summary("**bold** `code` #tag", 80), "bold code tag");
-        assert_eq!(
-            summary("word ".repeat(30).as_str(), 20),
-            "word word word word…"
-        );
-    }
-}
+#[path = "markdown_tests.rs"]
+mod tests;
