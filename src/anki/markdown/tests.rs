@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 
+use super::writer::MAX_LIST_DEPTH;
 use super::*;
 use crate::deck::parse::parse_file;
 
