@@ -161,6 +161,9 @@ fn emphasis_is_balanced() {
     assert_eq!(md("<b>never closed"), "**never closed**");
     assert_eq!(md("<i><b>x</i></b>"), "***x***");
     assert_eq!(md("stray</b> close"), "stray close");
+    // Deep emphasis stops at 16 levels; its text is kept.
+    let deep = "**".repeat(16);
+    assert_eq!(md(&("<b>".repeat(40) + "x")), format!("{deep}x{deep}"));
 }
 
 #[test]
@@ -353,4 +356,10 @@ proptest! {
     fn any_html_like_field_converts(parts in prop::collection::vec(fragment(), 0..60)) {
         check_field(&parts.concat())?;
     }
+}
+
+#[test]
+fn white_space_runs_are_one_space() {
+    assert_eq!(md("a  \n\t b&nbsp;&nbsp;c"), "a b c");
+    assert_eq!(md("<pre>a  \tb</pre>"), "```\na  \tb\n```");
 }

@@ -10,6 +10,9 @@ use super::{longest_run, tidy};
 /// cannot make the output grow faster than the input.
 pub(super) const MAX_LIST_DEPTH: usize = 8;
 
+/// Emphasis nested deeper than this is read as its text (so closing tags stay cheap).
+const MAX_EMPHASIS: usize = 16;
+
 /// An open list: ordered ones count their items.
 struct List {
     next: Option<u64>,
@@ -76,8 +79,13 @@ impl<'m> Writer<'m> {
         }
         for c in text.chars() {
             match c {
-                // Code keeps its characters, on one line.
-                '\n' | '\r' | '\t' | '\u{a0}' => self.out.push(' '),
+                // Runs of white space are one space, as a browser shows them; code keeps its
+                // other characters, on one line.
+                ' ' | '\n' | '\r' | '\t' | '\u{a0}' => {
+                    if !self.out.ends_with(' ') {
+                        self.out.push(' ');
+                    }
+                }
                 c if c.is_control() => {}
                 c if self.code.is_some() => self.out.push(c),
                 '\\' | '*' | '_' | '[' | ']' | '`' | '<' | '>' | '$' | '|' | '#' | '~' => {
@@ -238,6 +246,9 @@ impl<'m> Writer<'m> {
     }
 
     fn open_emphasis(&mut self, marker: &'static str) {
+        if self.emphasis.len() >= MAX_EMPHASIS {
+            return;
+        }
         self.out.push_str(marker);
         self.emphasis.push((marker, self.out.len()));
     }
@@ -250,8 +261,9 @@ impl<'m> Writer<'m> {
         };
         for (marker, start) in self.emphasis.split_off(at).into_iter().rev() {
             let content_end = self.out.trim_end_matches(' ').len();
-            if content_end <= start {
-                self.out.replace_range(start - marker.len()..start, "");
+            let at = start - marker.len();
+            if content_end <= start && self.out.get(at..start) == Some(marker) {
+                self.out.replace_range(at..start, "");
             } else {
                 let spaces = self.out.len() - content_end;
                 self.out.truncate(content_end);
@@ -272,13 +284,13 @@ impl<'m> Writer<'m> {
         let Some(start) = self.code.take() else {
             return;
         };
-        let content = &self.out[start + 1..];
+        let content = self.out.get(start + 1..).unwrap_or("");
         if content.trim().is_empty() {
             self.out.truncate(start);
             return;
         }
         let ticks = longest_run(content, '`');
-        if ticks == 0 {
+        if ticks == 0 || self.out.get(start..=start) != Some("`") {
             self.out.push('`');
         } else {
             let fence = "`".repeat(ticks + 1);
@@ -294,12 +306,14 @@ impl<'m> Writer<'m> {
         let Some(start) = self.pre.take() else {
             return;
         };
-        let ticks = longest_run(&self.out[start + 4..], '`');
+        let ticks = longest_run(self.out.get(start + 4..).unwrap_or(""), '`');
         self.out.truncate(self.out.trim_end_matches('\n').len());
         self.out.push('\n');
         let fence = "`".repeat(ticks.max(2) + 1);
         self.out.push_str(&fence);
-        self.out.replace_range(start..start + 3, &fence);
+        if self.out.get(start..start + 3) == Some("```") {
+            self.out.replace_range(start..start + 3, &fence);
+        }
         self.paragraph();
     }
 
