@@ -232,13 +232,11 @@ pub fn to_markdown(package: &mut Package, dir: &Path) -> Result<Converted> {
         .collect::<rusqlite::Result<_>>()
         .map_err(sql)?;
 
-    // Media: Anki file name → path in the new deck; only files the notes use are copied.
+    // Media: the package's files by name. Converting the notes collects the ones their
+    // Markdown refers to (one pass, a set look-up per image); only those are copied.
     let media_list = package.media()?;
-    let used: HashSet<&str> = media_list
-        .iter()
-        .map(|(_, file)| file.as_str())
-        .filter(|file| notes.iter().any(|n| n.4.contains(*file)))
-        .collect();
+    let in_package: HashSet<&str> = media_list.iter().map(|(_, file)| file.as_str()).collect();
+    let mut used: HashSet<&str> = HashSet::new();
 
     // The deck tree: folders below the common root.
     let names: Vec<&str> = note_deck
@@ -280,10 +278,14 @@ pub fn to_markdown(package: &mut Package, dir: &Path) -> Result<Converted> {
             .collect();
         // Images are relative to the Markdown file, which sits `depth` folders down.
         let up = "../".repeat(folder.components().count());
-        let media_path = |file: &str| used.contains(file).then(|| format!("{up}media/{file}"));
+        let mut media_path = |file: &str| {
+            let name = *in_package.get(file)?;
+            used.insert(name);
+            Some(format!("{up}media/{name}"))
+        };
         let fields: Vec<&str> = fields.split('\u{1f}').collect();
-        let first = convert(fields.first().copied().unwrap_or(""), &media_path);
-        let second = convert(fields.get(1).copied().unwrap_or(""), &media_path);
+        let first = convert(fields.first().copied().unwrap_or(""), &mut media_path);
+        let second = convert(fields.get(1).copied().unwrap_or(""), &mut media_path);
         let file = folder.join("notes.md");
         let text = files.entry(file).or_insert_with(|| {
             let title = if deck.is_empty() {

@@ -25,6 +25,10 @@ use super::frontmatter;
 use super::{Choice, ImageRef, Note, ParsedFile};
 use crate::types::{NoteId, NoteKind, SkillId};
 
+#[cfg(test)]
+#[path = "parse_tests/mod.rs"]
+mod rule_tests;
+
 /// The Markdown extensions decks use; one place, so every reader of deck text agrees.
 pub fn markdown_options() -> Options {
     Options::ENABLE_HEADING_ATTRIBUTES
