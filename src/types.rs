@@ -209,6 +209,11 @@ impl FromSql for Timestamp {
     }
 }
 
+/// The study day of a moment, for this user.
+pub fn day_of(at: Timestamp, offset: chrono::FixedOffset, rollover_hour: u32) -> Day {
+    Day::of_millis(at.millis(), offset.local_minus_utc(), rollover_hour)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

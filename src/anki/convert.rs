@@ -12,29 +12,9 @@ use rusqlite::Connection;
 
 use super::markdown::{convert, summary};
 use super::read::Package;
+use crate::deck::guid::note_id_for_guid;
 use crate::deck::ids::slugify;
 use crate::error::{Error, Result};
-
-/// The note id that carries an Anki GUID.
-pub fn note_id_for_guid(guid: &str) -> String {
-    let hex: String = guid.bytes().map(|b| format!("{b:02x}")).collect();
-    format!("anki-{hex}")
-}
-
-/// The Anki GUID a note id carries, if it is one made by [`note_id_for_guid`].
-pub fn guid_from_note_id(id: &str) -> Option<String> {
-    let hex = id.strip_prefix("anki-")?;
-    if hex.is_empty() || hex.len() % 2 != 0 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect();
-    String::from_utf8(bytes?)
-        .ok()
-        .filter(|g| !g.is_empty() && !g.chars().any(char::is_control))
-}
 
 /// A note type as conversion needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -444,17 +424,6 @@ fn common_root(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn guids_round_trip_through_note_ids() {
-        for guid in ["2tffxSHqgVD", "a{b}c#d", "ÿ-ü"] {
-            let id = note_id_for_guid(guid);
-            assert!(crate::types::is_slug(&id), "{id}");
-            assert_eq!(guid_from_note_id(&id).as_deref(), Some(guid));
-        }
-        assert_eq!(guid_from_note_id("anki-zz"), None);
-        assert_eq!(guid_from_note_id("my-note"), None);
-    }
 
     #[test]
     fn roots() {

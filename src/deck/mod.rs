@@ -4,6 +4,7 @@
 pub mod cloze;
 pub mod diagnostic;
 pub mod frontmatter;
+pub mod guid;
 pub mod ids;
 pub mod load;
 pub mod manifest;

@@ -257,9 +257,9 @@ impl<'a> Session<'a> {
         if let Some(&i) = self.index.get(&last.card) {
             let c = &mut self.set.cards[i];
             c.state = state;
-            c.last_review_day = state
-                .last_review
-                .map(|t| cards::day_of(t, self.clock.now().timezone(), self.clock.rollover_hour));
+            c.last_review_day = state.last_review.map(|t| {
+                crate::types::day_of(t, self.clock.now().timezone(), self.clock.rollover_hour)
+            });
         }
         // An Again answer had put the card back in the queue: take that copy out.
         if last.rating == Rating::Again

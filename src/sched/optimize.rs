@@ -5,9 +5,15 @@ use chrono::FixedOffset;
 
 use super::fsrs::{self, TrainingItem};
 use crate::error::Result;
-use crate::store::cards::day_of;
-use crate::store::reviews::HistoryRow;
-use crate::types::Rating;
+use crate::types::{Rating, Timestamp, day_of};
+
+/// One review as the optimizer needs it: card, time, rating.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryRow {
+    pub card: i64,
+    pub at: Timestamp,
+    pub rating: u8,
+}
 
 /// Fewer training items than this is too little history to fit anything.
 pub const MIN_ITEMS: usize = 8;

@@ -12,7 +12,7 @@ use crate::sched::card::{CardState, Phase};
 use crate::sched::fsrs::Memory;
 use crate::sched::queue::{DomainInput, QueueCard};
 use crate::store::notes::ChoiceRecord;
-use crate::types::{Day, DeckId, NoteId, NoteKind, Timestamp};
+use crate::types::{Day, DeckId, NoteId, NoteKind, day_of};
 
 /// A deck being studied.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,11 +87,6 @@ pub fn state_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<CardState> {
 
 pub const STATE_COLUMNS: &str =
     "c.state, c.stability, c.difficulty, c.due, c.step_due, c.last_review, c.reps, c.lapses";
-
-/// The study day of a moment, for this user.
-pub fn day_of(at: Timestamp, offset: FixedOffset, rollover_hour: u32) -> Day {
-    Day::of_millis(at.millis(), offset.local_minus_utc(), rollover_hour)
-}
 
 /// Loads the decks named (all decks when empty), their domains and their live cards.
 pub fn study_set(

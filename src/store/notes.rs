@@ -7,32 +7,11 @@ use rusqlite::{Connection, Row, params};
 use serde::Serialize;
 
 use crate::deck::Choice;
+use crate::deck::guid::guid;
 use crate::deck::load::DeckNote;
 use crate::error::Result;
 use crate::sync::{Plan, StoredNote};
 use crate::types::{DeckId, NoteId, NoteKind, Timestamp};
-
-/// The stable Anki GUID of a note: the GUID a converted Anki note carries in its id
-/// (`anki-<hex>`), else a hash of (deck id, note id), in base 62.
-pub fn guid(deck: &DeckId, note: &NoteId) -> String {
-    if let Some(guid) = crate::anki::convert::guid_from_note_id(note.as_str()) {
-        return guid;
-    }
-    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut h = blake3::Hasher::new();
-    h.update(deck.as_str().as_bytes());
-    h.update(&[0]);
-    h.update(note.as_str().as_bytes());
-    let bytes = h.finalize();
-    let mut n = u64::from_le_bytes(bytes.as_bytes()[..8].try_into().unwrap_or([0; 8]));
-    let mut out = Vec::with_capacity(11);
-    while n > 0 {
-        out.push(ALPHABET[(n % 62) as usize]);
-        n /= 62;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
-}
 
 /// Every note of a deck, live or retired, as the build planner needs them.
 pub fn stored(conn: &Connection, deck: i64) -> Result<Vec<StoredNote>> {

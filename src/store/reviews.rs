@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::cards;
 use crate::error::{Error, Result};
 use crate::sched::card::{Answer, CardState};
+use crate::sched::optimize::HistoryRow;
 use crate::types::Timestamp;
 
 /// Where an answer was given.
@@ -89,14 +90,6 @@ pub fn counts_since(conn: &Connection, since: Timestamp) -> Result<(usize, usize
         [since],
         |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
     )?)
-}
-
-/// One review as the optimizer needs it: card, time, rating.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HistoryRow {
-    pub card: i64,
-    pub at: Timestamp,
-    pub rating: u8,
 }
 
 /// Every review of the decks' cards (all decks when `deck` is `None`), by card then time.
