@@ -14,6 +14,10 @@ pub enum Error {
     #[error("{deck}: {errors} error(s) found; nothing was written")]
     DeckHasErrors { deck: String, errors: usize },
 
+    /// A deck file that cannot be read at all (deck.toml, outline): its location comes first.
+    #[error("{}", .0.located())]
+    Deck(Box<crate::deck::diagnostic::Diagnostic>),
+
     /// The database file exists but is not a SQLite database.
     #[error("{}: not a skilldeck database (the file is not SQLite); pass another path with --db", path.display())]
     NotADatabase { path: PathBuf },
@@ -52,6 +56,11 @@ impl Error {
         Error::User(message.into())
     }
 
+    /// A deck problem that stops the command.
+    pub fn deck(diagnostic: crate::deck::diagnostic::Diagnostic) -> Self {
+        Error::Deck(Box::new(diagnostic))
+    }
+
     /// An I/O error tied to the path it happened on.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -64,6 +73,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::User(_)
+            | Error::Deck(_)
             | Error::DeckHasErrors { .. }
             | Error::NotADatabase { .. }
             | Error::DatabaseTooNew { .. }

@@ -21,10 +21,16 @@ fn main() -> ExitCode {
     match skilldeck::app::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            // Each cause once: one the message already quotes is not repeated.
+            let mut printed = error.to_string();
+            eprintln!("error: {printed}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                let text = cause.to_string();
+                if !printed.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    printed.push_str(&text);
+                }
                 source = cause.source();
             }
             ExitCode::from(error.exit_code())

@@ -253,7 +253,7 @@ fn a_malformed_deck_toml_is_a_clear_error() {
     .unwrap();
     let run = env.run(&["build", "decks/kinds"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.starts_with("error: decks/kinds/deck.toml:3:11: error: bad deck.toml: invalid type: floating point `1.0`, expected a string"), "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: decks/kinds/deck.toml:3:11: bad deck.toml: invalid type: floating point `1.0`, expected a string"), "{}", run.stderr);
     assert!(!env.db().exists() || env.dump().is_empty());
 }
 
@@ -541,4 +541,25 @@ fn completions_name_every_command() {
         bad.stderr
     );
     assert_eq!(env.run(&["--help"]).code, 0);
+}
+
+#[test]
+fn an_error_prints_its_location_first_and_its_cause_once() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path_of("d")).unwrap();
+    std::fs::write(env.path_of("d/deck.toml"), "id = \"x\"\nname = 3\n").unwrap();
+    let run = env.run(&["build", "d"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: d/deck.toml:2:8: bad deck.toml: invalid type: integer `3`, expected a string\n  \
+         hint: deck.toml needs `id`, `name` and `version`; it may have `description`, `license`, \
+         `authors`, `outline` and `anki_deck`\n"
+    );
+    let run = env.run(&["import", "nope.apkg"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: nope.apkg: No such file or directory (os error 2)\n"
+    );
 }

@@ -45,7 +45,7 @@ pub(crate) fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result
     for dir in dirs {
         let scan = load::scan(dir)?;
         let manifest = manifest::parse(&scan.display("deck.toml"), &scan.manifest_text)
-            .map_err(|d| Error::user(d.to_string()))?;
+            .map_err(Error::deck)?;
         if !seen_ids.insert(manifest.id.clone()) {
             return Err(Error::user(format!(
                 "{}: deck id `{}` is used by another deck folder in this build",

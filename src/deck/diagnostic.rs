@@ -47,6 +47,22 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// `path:line:column: message` and the hint, without the severity: the form an error
+    /// that stops a command takes (the command's own `error:` prefix says how bad it is).
+    pub fn located(&self) -> String {
+        let mut out = format!(
+            "{}:{}:{}: {}",
+            self.path, self.line, self.column, self.message
+        );
+        if let Some(hint) = &self.hint {
+            out.push_str("\n  hint: ");
+            out.push_str(hint);
+        }
+        out
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {

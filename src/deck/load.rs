@@ -240,7 +240,7 @@ pub fn load_scanned(scan: DeckScan) -> Result<Deck> {
     let manifest = match manifest::parse(&manifest_display, &scan.manifest_text) {
         Ok(m) => m,
         Err(d) => {
-            return Err(Error::user(d.to_string()));
+            return Err(Error::deck(d));
         }
     };
     let outline = match (&scan.outline_path, &scan.outline_text) {
