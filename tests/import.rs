@@ -282,6 +282,7 @@ fn a_zip_bomb_stops_at_the_limit() {
         member: 8 << 20,
         total: 16 << 20,
         members: 100,
+        ..skilldeck::anki::read::LIMITS
     };
     let err = skilldeck::anki::read::Package::open_with(&bomb, limits)
         .err()
@@ -297,6 +298,7 @@ fn a_zip_bomb_stops_at_the_limit() {
         member: 8 << 20,
         total: 16 << 20,
         members: 0,
+        ..skilldeck::anki::read::LIMITS
     };
     let err = skilldeck::anki::read::Package::open_with(&bomb, too_many)
         .err()
