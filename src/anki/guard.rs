@@ -18,7 +18,7 @@ const REQUIRED: [&str; 4] = ["col", "notes", "cards", "revlog"];
 const OPTIONAL: [&str; 4] = ["notetypes", "fields", "templates", "decks"];
 
 /// SQLite virtual-machine steps between two calls of the progress handler.
-const STEPS_PER_CALL: u64 = 1000;
+const STEPS_PER_CALL: u64 = 100;
 
 /// The work budget of one collection: `steps` SQLite steps in all, shared by every query.
 #[derive(Debug, Clone)]

@@ -25,7 +25,9 @@ pub struct Limits {
     pub members: usize,
     /// Rows of notes, cards and review log read in all.
     pub rows: u64,
-    /// SQLite steps allowed per byte of the collection, on top of `BASE_STEPS`.
+    /// SQLite steps any collection may use, however small.
+    pub base_steps: u64,
+    /// SQLite steps allowed per byte of the collection, on top of `base_steps`.
     pub steps_per_byte: u64,
 }
 
@@ -34,11 +36,9 @@ pub const LIMITS: Limits = Limits {
     total: 4 << 30,
     members: 200_000,
     rows: 20_000_000,
-    steps_per_byte: 100,
+    base_steps: 1_000_000,
+    steps_per_byte: 10,
 };
-
-/// SQLite steps any collection may use, however small.
-pub const BASE_STEPS: u64 = 10_000_000;
 
 /// An opened package.
 pub struct Package {
@@ -156,8 +156,9 @@ impl Package {
         let mut conn = Connection::open_in_memory()?;
         conn.deserialize_read_exact(rusqlite::MAIN_DB, &bytes[..], bytes.len(), true)
             .map_err(|_| bad(&package.name, "the collection is not a SQLite database"))?;
-        let steps =
-            BASE_STEPS.saturating_add(limits.steps_per_byte.saturating_mul(bytes.len() as u64));
+        let steps = limits
+            .base_steps
+            .saturating_add(limits.steps_per_byte.saturating_mul(bytes.len() as u64));
         drop(bytes);
         package.budget = Some(Budget::install(&conn, steps));
         package.collection = conn;
