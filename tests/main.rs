@@ -10,6 +10,7 @@ mod export;
 mod golden;
 mod hostile;
 mod import;
+mod props;
 mod reimport;
 mod sched;
 mod support;
