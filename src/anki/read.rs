@@ -1,8 +1,8 @@
 //! Reading Anki packages (`.apkg`, `.colpkg`) from strangers: every member name is checked,
 //! every read is bounded (a zip bomb stops at the limit), the collection is opened from memory
 //! read-only, its tables must be plain tables and its SQL runs on a work budget (`guard`), and
-//! both layouts are understood — legacy (`collection.anki2`/`.anki21`, schema
-//! 11) and current (`collection.anki21b`: zstd-compressed, schema 18, protobuf media list).
+//! both layouts are understood — legacy (`collection.anki2`/`.anki21`, schema 11) and current
+//! (`collection.anki21b`: zstd-compressed, schema 18, protobuf media list).
 
 use std::fs::File;
 use std::io::Read;
@@ -182,8 +182,8 @@ impl Package {
         self.limits
     }
 
-    /// Translates an error of SQL on the collection: the package demanded too much work, or
-    /// it is not an Anki collection.
+    /// Translates an error of SQL on the collection: the package demanded too much work, the
+    /// collection is damaged, or it is not an Anki collection.
     pub fn sql_error(&self, e: rusqlite::Error) -> Error {
         match &self.budget {
             Some(budget) if budget.spent() => budget.error(&self.name),
