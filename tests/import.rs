@@ -145,7 +145,7 @@ fn the_current_format_alone_gives_the_same_states() {
 }
 
 /// Writes a zip with the given members.
-fn zip_file(path: &Path, members: &[(&str, Vec<u8>)]) {
+pub(crate) fn zip_file(path: &Path, members: &[(&str, Vec<u8>)]) {
     let file = fs::File::create(path).unwrap();
     let mut zip = zip::ZipWriter::new(file);
     for (name, bytes) in members {
@@ -157,7 +157,7 @@ fn zip_file(path: &Path, members: &[(&str, Vec<u8>)]) {
 }
 
 /// The collection of a skilldeck export, changed by `sql`, repacked as a new package.
-fn doctored(env: &Env, sql: &str, name: &str) -> PathBuf {
+pub(crate) fn doctored(env: &Env, sql: &str, name: &str) -> PathBuf {
     let source = env.path_of("kinds.apkg");
     let mut archive = zip::ZipArchive::new(fs::File::open(&source).unwrap()).unwrap();
     let mut collection = Vec::new();
@@ -282,6 +282,7 @@ fn a_zip_bomb_stops_at_the_limit() {
         member: 8 << 20,
         total: 16 << 20,
         members: 100,
+        ..skilldeck::anki::read::LIMITS
     };
     let err = skilldeck::anki::read::Package::open_with(&bomb, limits)
         .err()
@@ -297,6 +298,7 @@ fn a_zip_bomb_stops_at_the_limit() {
         member: 8 << 20,
         total: 16 << 20,
         members: 0,
+        ..skilldeck::anki::read::LIMITS
     };
     let err = skilldeck::anki::read::Package::open_with(&bomb, too_many)
         .err()

@@ -1,9 +1,8 @@
 //! Reading review history out of an Anki collection (any schema from 11 to 18 keeps `notes`,
 //! `cards` and `revlog` alike), with every value checked: a package from a stranger may hold
-//! anything.
+//! anything, so its JSON must parse and the rows read are counted against a budget.
 
-use rusqlite::Connection;
-
+use super::read::Package;
 use crate::error::{Error, Result};
 
 /// A note of the collection: its id and GUID.
@@ -48,9 +47,23 @@ const EARLIEST_MS: i64 = 1_136_073_600_000;
 
 /// Reads and checks notes, cards and the review log. `now_ms` bounds review times: a review
 /// more than a day in the future is impossible.
-pub fn history(conn: &Connection, name: &str, now_ms: i64) -> Result<History> {
+pub fn history(package: &Package, now_ms: i64) -> Result<History> {
+    let conn = &package.collection;
+    let name = package.name();
     let bad = |what: String| Error::user(format!("{name}: {what}"));
-    let sql = |e: rusqlite::Error| bad(format!("the collection is not an Anki collection: {e}"));
+    let sql = |e: rusqlite::Error| package.sql_error(e);
+    check_json(package)?;
+    let max_rows = package.limits().rows;
+    let mut rows_read = 0u64;
+    let mut count_row = || {
+        rows_read += 1;
+        if rows_read > max_rows {
+            return Err(bad(format!(
+                "the package demanded too much work (more than {max_rows} rows of notes, cards and review log); refusing it"
+            )));
+        }
+        Ok(())
+    };
     let mut out = History::default();
     let mut stmt = conn.prepare("SELECT id, guid FROM notes").map_err(sql)?;
     let rows = stmt
@@ -62,6 +75,7 @@ pub fn history(conn: &Connection, name: &str, now_ms: i64) -> Result<History> {
         })
         .map_err(sql)?;
     for row in rows {
+        count_row()?;
         let note = row.map_err(sql)?;
         if note.guid.is_empty() || note.guid.len() > 200 || note.guid.chars().any(char::is_control)
         {
@@ -82,6 +96,7 @@ pub fn history(conn: &Connection, name: &str, now_ms: i64) -> Result<History> {
         })
         .map_err(sql)?;
     for row in rows {
+        count_row()?;
         let (id, nid, ord) = row.map_err(sql)?;
         let ord = u32::try_from(ord)
             .ok()
@@ -105,6 +120,7 @@ pub fn history(conn: &Connection, name: &str, now_ms: i64) -> Result<History> {
         })
         .map_err(sql)?;
     for row in rows {
+        count_row()?;
         let (id, cid, ease, time, kind) = row.map_err(sql)?;
         if !(EARLIEST_MS..=now_ms + 86_400_000).contains(&id) {
             return Err(bad(format!("review log row {id}: its time is impossible")));
@@ -142,4 +158,23 @@ pub fn history(conn: &Connection, name: &str, now_ms: i64) -> Result<History> {
         });
     }
     Ok(out)
+}
+
+/// The note types and decks of a legacy collection are JSON in `col`: it must parse (later
+/// schemas keep them in tables and leave these columns empty).
+fn check_json(package: &Package) -> Result<()> {
+    let name = package.name();
+    let (models, decks): (String, String) = package
+        .collection
+        .query_row("SELECT models, decks FROM col", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(|e| package.sql_error(e))?;
+    for (text, what) in [(models, "note types"), (decks, "decks")] {
+        if package.schema == 11 || !text.is_empty() {
+            serde_json::from_str::<serde::de::IgnoredAny>(&text)
+                .map_err(|e| Error::user(format!("{name}: broken {what} (JSON): {e}")))?;
+        }
+    }
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Reading Anki packages (`.apkg`, `.colpkg`) from strangers: every member name is checked,
 //! every read is bounded (a zip bomb stops at the limit), the collection is opened from memory
-//! read-only, and both layouts are understood — legacy (`collection.anki2`/`.anki21`, schema
-//! 11) and current (`collection.anki21b`: zstd-compressed, schema 18, protobuf media list).
+//! read-only, its tables must be plain tables and its SQL runs on a work budget (`guard`), and
+//! both layouts are understood — legacy (`collection.anki2`/`.anki21`, schema 11) and current
+//! (`collection.anki21b`: zstd-compressed, schema 18, protobuf media list).
 
 use std::fs::File;
 use std::io::Read;
@@ -10,6 +11,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use zip::ZipArchive;
 
+use super::guard::{self, Budget};
 use crate::error::{Error, Result};
 
 /// Bounds on what a package may make us read.
@@ -21,12 +23,21 @@ pub struct Limits {
     pub total: u64,
     /// Members in the archive.
     pub members: usize,
+    /// Rows of notes, cards and review log read in all.
+    pub rows: u64,
+    /// SQLite steps any collection may use, however small.
+    pub base_steps: u64,
+    /// SQLite steps allowed per byte of the collection, on top of `base_steps`.
+    pub steps_per_byte: u64,
 }
 
 pub const LIMITS: Limits = Limits {
     member: 1 << 30,
     total: 4 << 30,
     members: 200_000,
+    rows: 20_000_000,
+    base_steps: 1_000_000,
+    steps_per_byte: 10,
 };
 
 /// An opened package.
@@ -41,6 +52,7 @@ pub struct Package {
     pub collection: Connection,
     /// The collection's schema version (11 or 14–18).
     pub schema: i64,
+    budget: Option<Budget>,
 }
 
 fn bad(path: &str, what: impl std::fmt::Display) -> Error {
@@ -102,6 +114,7 @@ impl Package {
             current: false,
             collection: Connection::open_in_memory()?,
             schema: 0,
+            budget: None,
         };
         let version = match package.member_bytes("meta") {
             Ok(Some(meta)) => meta_version(&meta),
@@ -143,23 +156,58 @@ impl Package {
         let mut conn = Connection::open_in_memory()?;
         conn.deserialize_read_exact(rusqlite::MAIN_DB, &bytes[..], bytes.len(), true)
             .map_err(|_| bad(&package.name, "the collection is not a SQLite database"))?;
-        let schema: i64 = conn
+        let steps = limits
+            .base_steps
+            .saturating_add(limits.steps_per_byte.saturating_mul(bytes.len() as u64));
+        drop(bytes);
+        package.budget = Some(Budget::install(&conn, steps));
+        package.collection = conn;
+        guard::check_tables(&package.collection, &package.name, |e| package.sql_error(e))?;
+        let schema: i64 = package
+            .collection
             .query_row("SELECT ver FROM col", [], |r| r.get(0))
-            .map_err(|_| {
-                bad(
-                    &package.name,
-                    "the collection is not an Anki collection (no `col` table)",
-                )
-            })?;
+            .map_err(|e| package.sql_error(e))?;
         if !(schema == 11 || (14..=18).contains(&schema)) {
             return Err(bad(
                 &package.name,
                 format!("collection schema {schema} is not supported (11 and 14–18 are)"),
             ));
         }
-        package.collection = conn;
         package.schema = schema;
         Ok(package)
+    }
+
+    /// The limits the package is read under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Translates an error of SQL on the collection: the package demanded too much work, the
+    /// collection is damaged, or it is not an Anki collection.
+    pub fn sql_error(&self, e: rusqlite::Error) -> Error {
+        match &self.budget {
+            Some(budget) if budget.spent() => budget.error(&self.name),
+            _ if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            ) =>
+            {
+                bad(&self.name, format!("the collection is damaged: {e}"))
+            }
+            _ => bad(
+                &self.name,
+                format!("the collection is not an Anki collection: {e}"),
+            ),
+        }
+    }
+
+    /// Replaces an error raised while reading the collection by the work-budget error when the
+    /// budget ran out (SQLite was interrupted, whatever the reader made of it).
+    pub fn explain(&self, e: Error) -> Error {
+        match &self.budget {
+            Some(budget) if budget.spent() => budget.error(&self.name),
+            _ => e,
+        }
     }
 
     /// The package's name, as given.

@@ -2,11 +2,12 @@
 //! AnkiDroid back; `skilldeck import --to-markdown FILE DIR` turns an Anki deck into a
 //! skilldeck deck.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::anki::known::{Known, OurReview};
 use crate::anki::{import, read};
 use crate::error::Result;
 use crate::sched::card::replay;
@@ -23,7 +24,7 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
     let mut package = read::Package::open(file)?;
     // A package whose media list is broken is malformed: refuse it rather than guess.
     package.media()?;
-    let history = import::history(&package.collection, package.name(), now.timestamp_millis())?;
+    let history = import::history(&package, now.timestamp_millis())?;
     let conn = store.conn();
     let settings = Settings::load(conn)?;
 
@@ -72,26 +73,19 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
         }
     }
 
-    // What we know already: Anki review ids, and (card, second, rating) of every review.
-    let mut known_ids: HashSet<i64> = HashSet::new();
-    let mut known_at: HashSet<(i64, i64, u8)> = HashSet::new();
-    for row in conn
-        .prepare("SELECT card, reviewed_at, rating, anki_id FROM reviews")?
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, u8>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-            ))
-        })?
-    {
-        let (card, at, rating, anki_id) = row?;
-        known_at.insert((card, at.div_euclid(1000), rating));
-        if let Some(id) = anki_id {
-            known_ids.insert(id);
-        }
-    }
+    // What we know already: the Anki ids we imported, and where copies of our reviews can be.
+    let mut known = Known::new(
+        conn.prepare("SELECT card, reviewed_at, rating, anki_id FROM reviews")?
+            .query_map([], |r| {
+                Ok(OurReview {
+                    card: r.get(0)?,
+                    at: r.get(1)?,
+                    rating: r.get(2)?,
+                    anki_id: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?,
+    );
     let (mut skipped, mut unmatched_reviews) = (0usize, 0usize);
     // The reviews to add, in their order: (our card, theirs).
     let mut adding: Vec<(i64, &import::AnkiReview)> = Vec::new();
@@ -101,12 +95,12 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
             unmatched_reviews += 1;
             continue;
         };
-        if known_ids.contains(&r.id) || known_at.contains(&(card, r.id.div_euclid(1000), r.ease)) {
+        if known.contains(card, r.id, r.ease) {
             skipped += 1;
             continue;
         }
         adding.push((card, r));
-        known_ids.insert(r.id);
+        known.add_id(r.id);
         touched.insert(card, deck);
     }
     let added = adding.len();
@@ -140,7 +134,7 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
 /// `skilldeck import --to-markdown FILE DIR`.
 pub fn to_markdown(file: &Path, dir: &Path) -> Result<()> {
     let mut package = read::Package::open(file)?;
-    let c = crate::anki::convert::to_markdown(&mut package, dir)?;
+    let c = crate::anki::convert::to_markdown(&mut package, dir).map_err(|e| package.explain(e))?;
     println!(
         "{}: converted {} note(s) ({} cloze) into {} file(s) under {}, with {} media file(s); run `skilldeck check {}`",
         package.name(),
