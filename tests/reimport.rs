@@ -4,18 +4,18 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Env, python};
+use crate::support::Env;
 
 /// Anki imports `package` with its scheduling and exports it again into `out` (legacy.apkg and
 /// current.apkg); returns Anki's review log as (id, ease) pairs.
-fn through_anki(package: &Path, out: &Path) -> Vec<(i64, i64)> {
+fn through_anki(env: &Env, package: &Path, out: &Path) -> Vec<(i64, i64)> {
     fs::create_dir_all(out).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/anki/reexport.py");
-    let run = Command::new(python())
+    let run = env
+        .anki_python()
         .arg(script)
         .arg(package)
         .arg(out)
@@ -55,7 +55,7 @@ fn reviews_crowded_into_one_millisecond_come_back_once() {
     env.run(&["export", "kinds", "--with-scheduling", "-o", "ours.apkg"])
         .ok();
     let ours = env.path_of("ours.apkg");
-    let anki = through_anki(&ours, &env.path_of("anki"));
+    let anki = through_anki(&env, &ours, &env.path_of("anki"));
     let at = 1_795_597_200_990;
     assert_eq!(anki.len(), 40);
     assert_eq!(anki.first().unwrap().0, at);
