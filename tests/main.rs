@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod crash_trials;
 mod deck;
+mod deck_props;
 mod export;
 mod golden;
 mod hostile;
