@@ -1,6 +1,7 @@
-//! The `skilldeck` binary: parses arguments, runs the command, prints the error chain and
-//! returns the exit code (0 ok, 1 user error, 2 internal error).
+//! The `skilldeck` binary: parses arguments, runs the command, prints the error chain
+//! (sanitized) and returns the exit code (0 ok, 1 user error, 2 internal error).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -21,10 +22,13 @@ fn main() -> ExitCode {
     match skilldeck::app::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            // Messages quote deck and package text: the sanitized stream keeps escape
+            // sequences in them from reaching the terminal.
+            let mut err = skilldeck::sanitize::stderr();
+            let _ = writeln!(err, "error: {error}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                let _ = writeln!(err, "  caused by: {cause}");
                 source = cause.source();
             }
             ExitCode::from(error.exit_code())

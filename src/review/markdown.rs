@@ -9,9 +9,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use syntect::easy::HighlightLines;
 
-use super::text::sanitize;
 use crate::deck::parse::markdown_options;
 use crate::highlight::{highlighting, syntax_for};
+use crate::sanitize::sanitize;
 
 /// How text is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
