@@ -6,9 +6,11 @@
 
 mod cli;
 mod deck;
+mod escapes;
 mod export;
 mod golden;
 mod import;
+mod nesting;
 mod sched;
 mod support;
 mod tui;
