@@ -12,6 +12,7 @@ pub mod highlight;
 pub mod outline;
 pub mod parallel;
 pub mod review;
+pub mod sanitize;
 pub mod sched;
 pub mod sqlite_file;
 pub mod stats;

@@ -1,6 +1,7 @@
-//! The `skilldeck` binary: parses arguments, runs the command, prints the error chain and
-//! returns the exit code (0 ok, 1 user error, 2 internal error).
+//! The `skilldeck` binary: parses arguments, runs the command, prints the error chain
+//! (sanitized) and returns the exit code (0 ok, 1 user error, 2 internal error).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -21,14 +22,17 @@ fn main() -> ExitCode {
     match skilldeck::app::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // Each cause once: one the message already quotes is not repeated.
+            // Messages quote deck and package text: the sanitized stream keeps escape
+            // sequences in them from reaching the terminal. Each cause once: one the message
+            // already quotes is not repeated.
+            let mut err = skilldeck::sanitize::stderr();
             let mut printed = error.to_string();
-            eprintln!("error: {printed}");
+            let _ = writeln!(err, "error: {printed}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
                 let text = cause.to_string();
                 if !printed.contains(&text) {
-                    eprintln!("  caused by: {text}");
+                    let _ = writeln!(err, "  caused by: {text}");
                     printed.push_str(&text);
                 }
                 source = cause.source();

@@ -17,22 +17,22 @@ use crate::support::Env;
 
 const MONO: Palette = Palette { color: false };
 
-fn key(c: char) -> KeyEvent {
+pub(crate) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 
-fn space() -> KeyEvent {
+pub(crate) fn space() -> KeyEvent {
     key(' ')
 }
 
-fn draw(screen: &Screen, width: u16, height: u16) -> String {
+pub(crate) fn draw(screen: &Screen, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| view::draw(f, screen)).unwrap();
     terminal.backend().to_string()
 }
 
 /// A session over today's queue of every deck in `store`, with the clock stopped at `now`.
-fn session_at<'a>(store: &'a Store, now: &str, domain: Option<&str>) -> Session<'a> {
+pub(crate) fn session_at<'a>(store: &'a Store, now: &str, domain: Option<&str>) -> Session<'a> {
     let now = chrono::DateTime::parse_from_rfc3339(now).unwrap();
     let mut study = skilldeck::app::load_study(store, &[], now).unwrap();
     let queue = study.queue(store, None, domain).unwrap();
@@ -366,7 +366,7 @@ fn escape_sequences_from_a_deck_never_reach_the_terminal() {
 }
 
 /// Polls a tmux pane until `pred` holds on its text.
-fn wait_for(socket: &str, pred: impl Fn(&str) -> bool) -> String {
+pub(crate) fn wait_for(socket: &str, pred: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let out = std::process::Command::new("tmux")
@@ -385,7 +385,7 @@ fn wait_for(socket: &str, pred: impl Fn(&str) -> bool) -> String {
     }
 }
 
-fn send(socket: &str, keys: &str) {
+pub(crate) fn send(socket: &str, keys: &str) {
     let ok = std::process::Command::new("tmux")
         .args(["-L", socket, "send-keys", "-t", "review", keys])
         .status()
@@ -395,7 +395,11 @@ fn send(socket: &str, keys: &str) {
 
 /// Starts `skilldeck review` (with `extra_env` set) in a detached tmux session of its own;
 /// returns the socket name, the file the exit code is written to, and the cleanup guard.
-fn start_in_tmux(env: &Env, name: &str, extra_env: &str) -> (String, std::path::PathBuf, Cleanup) {
+pub(crate) fn start_in_tmux(
+    env: &Env,
+    name: &str,
+    extra_env: &str,
+) -> (String, std::path::PathBuf, Cleanup) {
     let found = std::process::Command::new("tmux").arg("-V").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
@@ -433,7 +437,7 @@ fn start_in_tmux(env: &Env, name: &str, extra_env: &str) -> (String, std::path::
 }
 
 /// Waits for the review to exit and returns its exit code.
-fn wait_for_exit(done: &std::path::Path) -> String {
+pub(crate) fn wait_for_exit(done: &std::path::Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !done.exists() {
         assert!(Instant::now() < deadline, "the review did not exit");
@@ -513,7 +517,7 @@ fn end_to_end_in_tmux() {
 }
 
 /// Ends the tmux server of a test, whatever happens.
-struct Cleanup(String);
+pub(crate) struct Cleanup(String);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {

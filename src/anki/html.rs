@@ -9,7 +9,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd, html};
 
 use crate::deck::parse::markdown_options;
 use crate::highlight::{highlighting, syntax_for};
-use crate::review::text::sanitize;
+use crate::sanitize::{is_hidden, sanitize};
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
@@ -71,7 +71,7 @@ fn is_plain(text: &str) -> bool {
         && !matches!(first, '-' | '+' | '=' | ' ')
         && !text.ends_with(' ')
         && !text.contains(MARKUP)
-        && !text.chars().any(char::is_control)
+        && !text.chars().any(is_hidden)
 }
 
 /// Renders Markdown to HTML. `media` maps an image's path as written to its exported name;

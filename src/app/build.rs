@@ -18,7 +18,7 @@ use crate::types::{DeckId, Timestamp};
 pub(crate) fn build(store: &Store, named: Vec<PathBuf>, now: Timestamp) -> Result<()> {
     let dirs = deck_dirs(Some(store), named)?;
     let report = compile(store, &dirs, now)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     for line in report.lines {
         let _ = writeln!(out, "{line}");
     }

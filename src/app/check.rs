@@ -88,13 +88,13 @@ pub(crate) fn check(db: Option<&Path>, named: Vec<PathBuf>, format: Format) -> R
             }
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     match format {
         Format::Text => {
             let _ = out.write_all(text.as_bytes());
         }
         Format::Json => {
-            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report)?);
+            let _ = writeln!(out, "{}", crate::sanitize::to_json(&report)?);
         }
     }
     if report.errors.is_empty() {

@@ -3,6 +3,7 @@
 //! skilldeck deck.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
@@ -118,7 +119,8 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
         }
     }
     tx.commit()?;
-    println!(
+    let _ = writeln!(
+        crate::sanitize::stdout(),
         "{}: added {added} review(s) to {} card(s); skipped {skipped} already known; {unmatched_notes} note(s) in the file match no skilldeck note{}",
         package.name(),
         touched.len(),
@@ -135,7 +137,8 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
 pub fn to_markdown(file: &Path, dir: &Path) -> Result<()> {
     let mut package = read::Package::open(file)?;
     let c = crate::anki::convert::to_markdown(&mut package, dir).map_err(|e| package.explain(e))?;
-    println!(
+    let _ = writeln!(
+        crate::sanitize::stdout(),
         "{}: converted {} note(s) ({} cloze) into {} file(s) under {}, with {} media file(s); run `skilldeck check {}`",
         package.name(),
         c.notes,

@@ -110,9 +110,11 @@ fn deck_dirs(store: Option<&Store>, named: Vec<PathBuf>) -> Result<Vec<PathBuf>>
                 if dir.join("deck.toml").is_file() {
                     dirs.push(dir);
                 } else {
-                    eprintln!(
+                    let _ = writeln!(
+                        crate::sanitize::stderr(),
                         "warning: deck `{}`: its folder {} is gone; skipped (name its new folder to rebuild it)",
-                        deck.id, deck.root_path
+                        deck.id,
+                        deck.root_path
                     );
                 }
             }
@@ -138,7 +140,7 @@ fn deck_dirs(store: Option<&Store>, named: Vec<PathBuf>) -> Result<Vec<PathBuf>>
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic], with_warnings: bool) {
-    let mut err = std::io::stderr().lock();
+    let mut err = crate::sanitize::stderr();
     for d in diagnostics.iter().filter(|d| with_warnings || d.is_error()) {
         let _ = writeln!(err, "{d}");
     }

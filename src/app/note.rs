@@ -21,7 +21,7 @@ pub(crate) fn write_ids(dir: &Path, write: bool) -> Result<()> {
         .filter(|n| n.note.explicit_id)
         .map(|n| n.note.id.to_string())
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     let mut total = 0;
     for file in &deck.files {
         let in_file: Vec<_> = deck
@@ -109,12 +109,12 @@ pub(crate) fn show(store: &Store, query: &str, json: bool) -> Result<()> {
         }
     };
     let cards = notes::cards(store.conn(), note.pk)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     if json {
         let _ = writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&ShowReport { note, cards })?
+            crate::sanitize::to_json(&ShowReport { note, cards })?
         );
         return Ok(());
     }

@@ -40,7 +40,7 @@ fn resolve_decks(store: &Store, args: &[String], now: Timestamp) -> Result<Vec<D
 
 fn print_changes(lines: &[String], changed: bool) {
     if changed {
-        let mut err = std::io::stderr().lock();
+        let mut err = crate::sanitize::stderr();
         for line in lines {
             let _ = writeln!(err, "{line}");
         }
@@ -89,7 +89,7 @@ pub fn review(
     let mut study = load_study(store, &deck_ids, now)?;
     let queue = study.queue(store, minutes, domain)?;
     for w in &study.warnings {
-        eprintln!("warning: {w}");
+        let _ = writeln!(crate::sanitize::stderr(), "warning: {w}");
     }
     let rollover = study.settings.day_rollover_hour;
     let clock = if fixed_clock {
@@ -114,7 +114,7 @@ pub fn review(
             Err(e) => format!("not rebuilt: {e} (run `skilldeck check` to see every problem)"),
         };
         let summary = tui::run(&mut session, tui::palette_from_env(), &mut rebuild)?;
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::sanitize::stdout();
         for line in plain::summary_lines(&summary) {
             let _ = writeln!(out, "{line}");
         }
@@ -122,7 +122,7 @@ pub fn review(
     }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     if session.current().is_none() {
         let _ = writeln!(out, "nothing to review now");
     }

@@ -37,7 +37,8 @@ pub fn exam(store: &Store, now: DateTime<FixedOffset>, action: ExamAction) -> Re
             }
             let stored = find(&deck)?;
             decks::set_exam(store.conn(), stored.pk, Some(day))?;
-            println!(
+            let _ = writeln!(
+                crate::sanitize::stdout(),
                 "{}: exam on {day}, in {} days",
                 stored.id,
                 Day::from_date(day).since(today)
@@ -46,7 +47,11 @@ pub fn exam(store: &Store, now: DateTime<FixedOffset>, action: ExamAction) -> Re
         ExamAction::Clear { deck } => {
             let stored = find(&deck)?;
             decks::set_exam(store.conn(), stored.pk, None)?;
-            println!("{}: exam date cleared", stored.id);
+            let _ = writeln!(
+                crate::sanitize::stdout(),
+                "{}: exam date cleared",
+                stored.id
+            );
         }
     }
     Ok(())
@@ -54,7 +59,7 @@ pub fn exam(store: &Store, now: DateTime<FixedOffset>, action: ExamAction) -> Re
 
 /// `skilldeck config get|set`.
 pub fn config(store: &Store, action: ConfigAction) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     match action {
         ConfigAction::Get { key: Some(key) } => {
             let _ = writeln!(out, "{}", settings::get(store.conn(), &key)?);
@@ -117,7 +122,7 @@ pub fn optimize(store: &Store, now: DateTime<FixedOffset>, deck: Option<&str>) -
         settings.day_rollover_hour,
         params::current(store.conn(), pk)?.as_deref(),
     )?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     let scope = deck
         .as_ref()
         .map_or_else(|| "all decks".to_owned(), |d| format!("deck {}", d.id));

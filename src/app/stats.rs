@@ -24,9 +24,9 @@ pub fn stats(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<()
     )?;
     let due = crate::store::stats::due_per_day(store.conn())?;
     let stats = summarize(&history, &due, today);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     if json {
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&stats)?);
+        let _ = writeln!(out, "{}", crate::sanitize::to_json(&stats)?);
         return Ok(());
     }
     let _ = write!(out, "{}", text(&stats));

@@ -56,9 +56,9 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
             .collect(),
         warnings: std::mem::take(&mut study.warnings),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::sanitize::stdout();
     if json {
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report)?);
+        let _ = writeln!(out, "{}", crate::sanitize::to_json(&report)?);
         return Ok(());
     }
     let _ = writeln!(

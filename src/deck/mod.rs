@@ -3,6 +3,7 @@
 
 pub mod cloze;
 pub mod diagnostic;
+mod events;
 pub mod frontmatter;
 pub mod guid;
 pub mod ids;

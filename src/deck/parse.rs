@@ -13,14 +13,16 @@
 //! ```
 //!
 //! Setext headings never start notes: a `---` under a line of text is reported with a hint.
+//! Lists and block quotes nested deeper than [`MAX_NESTING`] levels get a warning: renderers
+//! show the levels past it flat.
 
-use std::iter::Peekable;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, OffsetIter, Options, Parser, Tag};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag};
 
 use super::cloze::{self, ClozeError};
 use super::diagnostic::Reporter;
+use super::events::Events;
 use super::frontmatter;
 use super::{Choice, ImageRef, Note, ParsedFile};
 use crate::types::{NoteId, NoteKind, SkillId};
@@ -38,6 +40,11 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_MATH
 }
 
+/// How many levels of lists and block quotes are drawn nested; deeper levels are drawn at this
+/// one. Real notes stay far below it; a deck nesting thousands of levels (a line of `- - - …`)
+/// would otherwise cost time and memory growing with the square of the depth.
+pub const MAX_NESTING: usize = 16;
+
 /// Parses a whole file: front matter, title and notes. `path` is used in diagnostics only.
 pub fn parse_file(path: &str, text: &str) -> ParsedFile {
     let mut reporter = Reporter::new(path, text, 0);
@@ -49,9 +56,9 @@ pub fn parse_file(path: &str, text: &str) -> ParsedFile {
     let mut parser = FileParser {
         text,
         base: body_start,
-        events: Parser::new_ext(&text[body_start..], markdown_options())
-            .into_offset_iter()
-            .peekable(),
+        events: Events::new(
+            Parser::new_ext(&text[body_start..], markdown_options()).into_offset_iter(),
+        ),
         reporter,
         default_skill: front.skill.map(SkillId::new),
         file_tags: front.tags,
@@ -96,7 +103,7 @@ struct FileParser<'a> {
     text: &'a str,
     /// Offset of the Markdown body in `text`; event ranges are relative to it.
     base: usize,
-    events: Peekable<OffsetIter<'a>>,
+    events: Events<'a>,
     reporter: Reporter<'a>,
     default_skill: Option<SkillId>,
     file_tags: Vec<String>,
@@ -136,9 +143,19 @@ impl<'a> FileParser<'a> {
                         classes,
                         attrs,
                     };
+                    self.events.restart_nesting();
                     let blocks = self.collect_body();
+                    let (depth, deepest_at) = self.events.deepest();
                     if let Some(note) = self.note(heading, blocks) {
                         notes.push(note);
+                    }
+                    if depth > MAX_NESTING {
+                        self.reporter
+                            .warning(
+                                deepest_at + self.base,
+                                format!("lists and block quotes nested {depth} levels deep; the review shows the levels past {MAX_NESTING} flat"),
+                            )
+                            .hint(format!("nest lists and block quotes at most {MAX_NESTING} levels deep"));
                     }
                 }
                 _ => {}

@@ -2,16 +2,19 @@
 //! block quotes, inline code, code blocks highlighted by language (syntect), math shown as its
 //! source, images as a labelled placeholder. Every piece of deck text is sanitized first, so no
 //! control character reaches the terminal. Without colour (`NO_COLOR`), only bold, italic,
-//! underline and reverse are used.
+//! underline and reverse are used. Lists and block quotes nested past `MAX_NESTING` levels are
+//! drawn flat, at the deepest level: an item there starts a line only when the line before it
+//! holds text. Lines stay narrow and few however deeply a hostile deck nests (`- - - … x`), and
+//! the work stays linear in the size of the note.
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use syntect::easy::HighlightLines;
 
-use super::text::sanitize;
-use crate::deck::parse::markdown_options;
+use crate::deck::parse::{MAX_NESTING, markdown_options};
 use crate::highlight::{highlighting, syntax_for};
+use crate::sanitize::sanitize;
 
 /// How text is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,10 +96,15 @@ struct Renderer {
     width: usize,
     lines: Vec<Line<'static>>,
     current: Vec<Span<'static>>,
+    /// The styles of the open inline tags, each already combined with those outside it.
     styles: Vec<Style>,
     /// List nesting: `None` for bullets, `Some(n)` for the next number.
     lists: Vec<Option<u64>>,
     quote: usize,
+    /// Lists and block quotes open past `MAX_NESTING` levels: drawn flat, their ends skipped.
+    flat: usize,
+    /// Whether the line being built holds an item marker and nothing after it yet.
+    bare_marker: bool,
     code: Option<(String, String)>,
     table: Option<Table>,
     link: Option<String>,
@@ -114,9 +122,13 @@ struct Table {
 
 impl Renderer {
     fn style(&self) -> Style {
-        self.styles
-            .iter()
-            .fold(Style::default(), |acc, s| acc.patch(*s))
+        self.styles.last().copied().unwrap_or_default()
+    }
+
+    /// Opens an inline style inside the current one.
+    fn push_style(&mut self, style: Style) {
+        let combined = self.style().patch(style);
+        self.styles.push(combined);
     }
 
     fn prefix(&self) -> Vec<Span<'static>> {
@@ -143,11 +155,13 @@ impl Renderer {
             }
             if !piece.is_empty() {
                 self.current.push(Span::styled(piece.to_owned(), style));
+                self.bare_marker = false;
             }
         }
     }
 
     fn flush(&mut self) {
+        self.bare_marker = false;
         if self.current.is_empty() {
             return;
         }
@@ -201,6 +215,7 @@ impl Renderer {
             Event::TaskListMarker(checked) => {
                 let mark = if checked { "[x] " } else { "[ ] " };
                 self.current.push(Span::raw(mark));
+                self.bare_marker = false;
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 let style = self.palette.muted();
@@ -221,8 +236,10 @@ impl Renderer {
                 if level == HeadingLevel::H1 || level == HeadingLevel::H2 {
                     style = style.add_modifier(Modifier::UNDERLINED);
                 }
-                self.styles
-                    .push(style.patch(self.palette.fg(Color::LightBlue)));
+                self.push_style(style.patch(self.palette.fg(Color::LightBlue)));
+            }
+            Tag::BlockQuote(_) | Tag::List(_) if self.lists.len() + self.quote >= MAX_NESTING => {
+                self.flat += 1;
             }
             Tag::BlockQuote(_) => {
                 self.blank();
@@ -246,6 +263,8 @@ impl Renderer {
                 }
                 self.lists.push(start);
             }
+            // An item of a list drawn flat: on the line of the item holding it, if that is bare.
+            Tag::Item if self.flat > 0 && self.bare_marker => {}
             Tag::Item => {
                 self.flush();
                 let depth = self.lists.len().saturating_sub(1);
@@ -259,20 +278,16 @@ impl Renderer {
                 };
                 self.current
                     .push(Span::raw(format!("{}{marker}", "  ".repeat(depth))));
+                self.bare_marker = true;
             }
-            Tag::Emphasis => self
-                .styles
-                .push(Style::default().add_modifier(Modifier::ITALIC)),
-            Tag::Strong => self
-                .styles
-                .push(Style::default().add_modifier(Modifier::BOLD)),
-            Tag::Strikethrough => self
-                .styles
-                .push(Style::default().add_modifier(Modifier::CROSSED_OUT)),
+            Tag::Emphasis => self.push_style(Style::default().add_modifier(Modifier::ITALIC)),
+            Tag::Strong => self.push_style(Style::default().add_modifier(Modifier::BOLD)),
+            Tag::Strikethrough => {
+                self.push_style(Style::default().add_modifier(Modifier::CROSSED_OUT));
+            }
             Tag::Link { dest_url, .. } => {
                 self.link = Some(dest_url.to_string());
-                self.styles
-                    .push(Style::default().add_modifier(Modifier::UNDERLINED));
+                self.push_style(Style::default().add_modifier(Modifier::UNDERLINED));
             }
             Tag::Image { .. } => self.image = Some(String::new()),
             Tag::Table(_) => {
@@ -291,6 +306,7 @@ impl Renderer {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
+            TagEnd::BlockQuote(_) | TagEnd::List(_) if self.flat > 0 => self.flat -= 1,
             TagEnd::Paragraph => self.flush(),
             TagEnd::Heading(_) => {
                 self.styles.pop();
@@ -424,6 +440,8 @@ pub fn render(markdown: &str, width: u16, palette: Palette) -> Vec<Line<'static>
         styles: Vec::new(),
         lists: Vec::new(),
         quote: 0,
+        flat: 0,
+        bare_marker: false,
         code: None,
         table: None,
         link: None,
@@ -497,6 +515,65 @@ mod tests {
             !text.contains('\u{1b}') && !text.contains('\u{7}'),
             "{text:?}"
         );
+    }
+
+    /// `levels` levels of one kind of block, nested on one line around an `x`.
+    fn nested(unit: &str, levels: usize) -> String {
+        format!("{}x\n", unit.repeat(levels))
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_drawn_flat() {
+        let shallow = plain_text(&render(&nested("- ", 3), 60, MONO));
+        assert_eq!(shallow, "• \n  • \n    • x");
+        let lines = plain_text(&render(&nested("- ", MAX_NESTING + 4), 60, MONO));
+        let lines: Vec<&str> = lines.lines().collect();
+        assert_eq!(lines.len(), MAX_NESTING, "{lines:#?}");
+        assert_eq!(
+            lines[MAX_NESTING - 1],
+            format!("{}• x", "  ".repeat(MAX_NESTING - 1))
+        );
+        let quotes = plain_text(&render(&nested("> ", MAX_NESTING + 4), 60, MONO));
+        assert_eq!(quotes, format!("{}x", "▌ ".repeat(MAX_NESTING)));
+        // Items past the limit that hold text each keep a line, at the deepest level.
+        let md = format!(
+            "{}a\n{}  - b\n",
+            "- ".repeat(MAX_NESTING + 2),
+            " ".repeat(2 * (MAX_NESTING + 2))
+        );
+        let text = plain_text(&render(&md, 80, MONO));
+        let indent = "  ".repeat(MAX_NESTING - 1);
+        assert!(
+            text.ends_with(&format!("{indent}• a\n{indent}• b")),
+            "{text}"
+        );
+    }
+
+    /// A hang guard: the review drew 10,000 nested levels in time and memory growing with the
+    /// square of the depth (minutes, gigabytes). Timings are in `benches/review.rs`.
+    #[test]
+    fn ten_thousand_levels_render_at_once_in_few_narrow_lines() {
+        for unit in ["- ", "1. ", "> ", "> - 1. "] {
+            let md = nested(unit, 10_000);
+            let started = std::time::Instant::now();
+            let lines = render(&md, 76, Palette { color: true });
+            let took = started.elapsed();
+            assert!(
+                lines.len() <= 2 * MAX_NESTING,
+                "{unit:?}: {} lines",
+                lines.len()
+            );
+            let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+            assert!(widest <= 4 * MAX_NESTING + 4, "{unit:?}: {widest} columns");
+            assert!(plain_text(&lines).ends_with('x'), "{unit:?}");
+            assert!(took.as_secs_f64() < 2.0, "{unit:?}: {took:?}");
+        }
+        // Nested emphasis costs no more than flat text.
+        let md = format!("{}x{}\n", "*a ".repeat(10_000), " b*".repeat(10_000));
+        let started = std::time::Instant::now();
+        let text = plain_text(&render(&md, 76, MONO));
+        assert!(text.contains("a x b"), "{text}");
+        assert!(started.elapsed().as_secs_f64() < 2.0);
     }
 
     #[test]

@@ -15,10 +15,9 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use super::session::{Session, Summary};
-use super::text::{
-    choice_order, cloze_back, cloze_front, interval_label, letter, parse_letters, sanitize,
-};
+use super::text::{choice_order, cloze_back, cloze_front, interval_label, letter, parse_letters};
 use crate::error::{Error, Result};
+use crate::sanitize::sanitize;
 use crate::types::{NoteKind, Rating};
 
 /// What the reader asked for.

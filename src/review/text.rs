@@ -1,22 +1,7 @@
-//! Card text for display (pure): control characters stripped, cloze deletions masked or shown,
-//! multiple-choice options shuffled per card, intervals written short.
+//! Card text for display (pure): cloze deletions masked or shown, multiple-choice options
+//! shuffled per card, intervals written short. Sanitizing lives in `crate::sanitize`.
 
 use crate::deck::cloze;
-
-/// Deck text with every control character removed except newlines (tabs become spaces), so no
-/// escape sequence from a deck can reach the terminal.
-pub fn sanitize(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\n' => Some('\n'),
-            '\t' => Some(' '),
-            c if c.is_control() => None,
-            // Bidirectional overrides can disguise text; drop them too.
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
-            c => Some(c),
-        })
-        .collect()
-}
 
 /// The cloze text with card `ord`'s deletions masked (`[...]` or `[hint]`) and the others shown.
 pub fn cloze_front(text: &str, ord: u32) -> String {
@@ -117,14 +102,6 @@ pub fn interval_label(days: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sanitizing_removes_escape_sequences_and_controls() {
-        let hostile = "red \u{1b}[31mtext\u{1b}[0m\u{7}\r\n\ttab \u{9b}31m \u{202E}evil";
-        let clean = sanitize(hostile);
-        assert_eq!(clean, "red [31mtext[0m\n tab 31m evil");
-        assert!(!clean.chars().any(|c| c.is_control() && c != '\n'));
-    }
 
     #[test]
     fn cloze_masking() {

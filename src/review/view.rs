@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 
 use super::markdown::{Palette, render};
 use super::plain::summary_lines;
-use super::text::sanitize;
 use super::ui::{CardScreen, Screen};
+use crate::sanitize::sanitize;
 use crate::types::{NoteKind, Rating};
 
 fn accent(p: Palette, color: Color) -> Style {
