@@ -1,7 +1,8 @@
-//! Anki interchange: `export` writes a deck as a legacy `.apkg` (`build_package` assembles it,
-//! `package` writes it), `read` opens packages from strangers, `import` reads their review log,
-//! `convert` and `markdown` turn an Anki deck into a skilldeck deck, `html` renders Markdown for
-//! cards and `notetypes` defines skilldeck's four note types.
+//! Anki interchange: `export` writes a deck as a legacy `.apkg` (`write_package` assembles it,
+//! `note_rows` makes each note's row, `package` writes the collection and the zip), `read`
+//! opens packages from strangers, `import` reads their review log, `convert` and `markdown`
+//! turn an Anki deck into a skilldeck deck, `html` renders Markdown for cards and `notetypes`
+//! defines skilldeck's four note types.
 
 pub mod convert;
 pub mod export;
@@ -9,9 +10,10 @@ pub mod html;
 pub mod import;
 pub mod markdown;
 mod media;
+mod note_rows;
 pub mod notetypes;
 pub mod package;
 pub mod read;
 mod scheduling;
 
-pub use export::{ExportContext, build_package, stable_id};
+pub use export::{ExportContext, Exported, stable_id, write_package};
