@@ -128,7 +128,7 @@ impl Collection {
         Ok(Collection { conn, file })
     }
 
-    pub fn col(&self, c: &Col) -> Result<()> {
+    pub fn col(&mut self, c: &Col) -> Result<()> {
         self.conn
             .prepare_cached(INSERT_COL)?
             .execute(rusqlite::params![
@@ -142,7 +142,7 @@ impl Collection {
         Ok(())
     }
 
-    pub fn notes(&self, rows: &[NoteRow]) -> Result<()> {
+    pub fn notes(&mut self, rows: &[NoteRow]) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(INSERT_NOTE)?;
         for n in rows {
             stmt.execute(rusqlite::params![
@@ -158,7 +158,7 @@ impl Collection {
         Ok(())
     }
 
-    pub fn cards(&self, rows: &[CardRow]) -> Result<()> {
+    pub fn cards(&mut self, rows: &[CardRow]) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(INSERT_CARD)?;
         for c in rows {
             stmt.execute(rusqlite::params![
@@ -169,7 +169,7 @@ impl Collection {
         Ok(())
     }
 
-    pub fn revlog(&self, rows: &[RevlogRow]) -> Result<()> {
+    pub fn revlog(&mut self, rows: &[RevlogRow]) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(INSERT_REVLOG)?;
         for r in rows {
             stmt.execute(rusqlite::params![
