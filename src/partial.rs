@@ -4,17 +4,18 @@
 //! (`NAME` the target's file name), and sits beside its target, never elsewhere: a rename
 //! across file systems would not be atomic.
 //!
-//! A killed run cannot remove its own partial file, so each run first removes the stale ones
-//! in the folder it writes to: names of exactly this pattern (or the older exports'
-//! `.NAME.apkg.PID.partial`)
-//! last modified more than an hour ago. A live run writes its partial file without pause and
-//! finishes in seconds, so an hour-old one belongs to a run that died. Age, not whether the PID
-//! is alive, decides: PIDs are reused and cannot be checked the same way everywhere.
+//! A killed run cannot remove its own partial file, so each run first removes the stale ones in
+//! the folder it writes to: names of exactly this pattern (or the `.NAME.apkg.PID.partial` of
+//! earlier exports) last modified more than an hour ago. A live run writes its partial file
+//! without pause and finishes in seconds, so an hour-old one belongs to a run that died. Age,
+//! not whether the PID is alive, decides: PIDs are reused and cannot be checked the same way
+//! everywhere.
 
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use tempfile::{Builder, NamedTempFile, TempDir};
@@ -65,7 +66,18 @@ fn prepare(target: &Path) -> Result<&Path> {
     if !dir.is_dir() {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    remove_stale(dir, SystemTime::now());
+    // Once per folder and run: `ids --write` writes many files in one folder.
+    static SWEPT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let first = SWEPT.lock().map_or(true, |mut swept| {
+        let first = !swept.iter().any(|d| d == dir);
+        if first {
+            swept.push(dir.to_owned());
+        }
+        first
+    });
+    if first {
+        remove_stale(dir, SystemTime::now());
+    }
     Ok(dir)
 }
 
