@@ -3,8 +3,8 @@
 //! skilldeck rendered, and from the same Markdown through two Python Markdown libraries (see
 //! benches/genanki_export.py). Each run is a fresh process timed whole, from start-up to the
 //! package on disk; wall time and peak memory of each are measured in the same run. Run with
-//! `cargo bench --bench export` after ./scripts/test has installed .venv. Target: at least 10×
-//! faster than genanki, with less peak memory.
+//! `cargo bench --bench export` after ./scripts/test has installed .venv. Target: at least 5×
+//! faster than genanki from the same Markdown with mistune, with less peak memory.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -10,15 +10,13 @@ pub mod deck;
 pub mod error;
 pub mod highlight;
 pub mod outline;
-pub mod parallel;
+pub mod partial;
 pub mod review;
 pub mod sanitize;
 pub mod sched;
-pub mod sqlite_file;
 pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod types;
-pub mod zip_out;
 
 pub use error::{Error, Result};

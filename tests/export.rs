@@ -365,3 +365,115 @@ fn bad_exports_fail_clearly_and_leave_no_partial_file() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn two_exports_of_the_same_database_are_byte_identical() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    env.run(&["config", "set", "fuzz", "off"]).ok();
+    env.run_input(&["review", "--plain"], "\n3\n\n1\n\n4\n")
+        .ok();
+    let mut packages = Vec::new();
+    for flags in [&[][..], &["--with-scheduling"][..]] {
+        let [a, b] = ["a", "b/again"].map(|folder| {
+            let out = format!("{folder}/kinds.apkg");
+            env.run(&[&["export", "kinds", "-o", &out][..], flags].concat())
+                .ok();
+            fs::read(env.path_of(&out)).unwrap()
+        });
+        assert!(a == b, "two exports {flags:?} differ");
+        packages.push(a);
+    }
+    // The scheduling is in the second one, so they differ.
+    assert!(packages[0] != packages[1]);
+}
+
+/// Runs an export with `TMPDIR` pointing at a file, so that nothing can be written in the
+/// system's temporary folder.
+fn export_without_temp_folder(env: &Env, out: &str) -> String {
+    let blocked = env.path_of("tmp-is-a-file");
+    if !blocked.exists() {
+        fs::write(&blocked, "not a folder").unwrap();
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_skilldeck"))
+        .args(["export", "kinds", "-o", out])
+        .current_dir(env.dir.path())
+        .env("SKILLDECK_DB", env.db())
+        .env("SKILLDECK_NOW", &env.now)
+        .env("TMPDIR", &blocked)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_export_removes_stale_partial_files_and_writes_only_in_the_output_folder() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let out = env.path_of("out");
+    fs::create_dir(&out).unwrap();
+    // (name, stale): what killed runs left — an export, an export by an older version, a
+    // conversion's folder — a partial file of a run still going, and files that are not ours.
+    let files = [
+        (".kinds.apkg.4242.AbC123.partial", true),
+        (".old-1.0.apkg.999.partial", true),
+        (".imported.77.QwErTy.partial", true),
+        (".kinds.apkg.4243.XyZ789.partial", false),
+        ("notes.txt", true),
+        (".kinds.apkg.partial", true),
+        (".kinds.apkg.4244.AbC123.partial.bak", true),
+    ];
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    for (name, stale) in files {
+        let path = out.join(name);
+        if name == ".imported.77.QwErTy.partial" {
+            fs::create_dir(&path).unwrap();
+            fs::write(path.join("deck.toml"), "half").unwrap();
+        } else {
+            fs::write(&path, "half").unwrap();
+        }
+        if stale {
+            fs::File::open(&path)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+    }
+    fs::write(env.path_of("tmp-is-a-file"), "not a folder").unwrap();
+    let before = names_in(env.dir.path());
+    let printed = export_without_temp_folder(&env, "out/kinds.apkg");
+    assert!(
+        printed.starts_with("kinds: wrote out/kinds.apkg"),
+        "{printed}"
+    );
+    assert_eq!(
+        names_in(&out),
+        vec![
+            ".kinds.apkg.4243.XyZ789.partial",
+            ".kinds.apkg.4244.AbC123.partial.bak",
+            ".kinds.apkg.partial",
+            "kinds.apkg",
+            "notes.txt",
+        ]
+    );
+    // Nothing was left in the working folder either; the package is whole.
+    assert_eq!(names_in(env.dir.path()), before);
+    let report = env.judge(&[&out.join("kinds.apkg")], false);
+    assert_eq!(report["check"]["ok"], true, "{}", report["check"]);
+}

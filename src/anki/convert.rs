@@ -331,12 +331,8 @@ pub fn to_markdown(package: &mut Package, dir: &Path) -> Result<Converted> {
     }
 
     // Write beside the target, then move into place.
-    let partial = dir.with_file_name(format!(
-        ".{}.partial-{}",
-        dir.file_name()
-            .map_or_else(|| "deck".into(), |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
+    let partial_dir = crate::partial::dir_beside(dir)?;
+    let partial = partial_dir.path().to_path_buf();
     let result = (|| -> Result<()> {
         fs::create_dir_all(partial.join("media")).map_err(|e| Error::io(&partial, e))?;
         let id = match slugify(&root) {
@@ -384,12 +380,14 @@ pub fn to_markdown(package: &mut Package, dir: &Path) -> Result<Converted> {
         if dir.exists() {
             fs::remove_dir(dir).map_err(|e| Error::io(dir, e))?;
         }
-        fs::rename(&partial, dir).map_err(|e| Error::io(dir, e))
+        Ok(())
     })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&partial);
-    }
     result?;
+    let partial = partial_dir.keep();
+    if let Err(e) = fs::rename(&partial, dir) {
+        let _ = fs::remove_dir_all(&partial);
+        return Err(Error::io(dir, e));
+    }
     converted.files = files.len();
     Ok(converted)
 }

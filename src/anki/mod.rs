@@ -1,8 +1,9 @@
-//! Anki interchange: `export` writes a deck as a legacy `.apkg` (`build_package` assembles it,
-//! `package` writes it), `read` opens packages from strangers (`guard` bounds what their SQL may
-//! do), `import` reads their review log (`known` tells which answers we have), `convert` and
-//! `markdown` turn an Anki deck into a skilldeck deck, `html` renders Markdown for cards and
-//! `notetypes` defines skilldeck's four note types.
+//! Anki interchange: `export` writes a deck as a legacy `.apkg` (`write_package` assembles it,
+//! `note_rows` makes each note's row, `package` writes the collection and the zip), `read`
+//! opens packages from strangers (`guard` bounds what their SQL may do), `import` reads their
+//! review log (`known` tells which answers we have), `convert` and `markdown` turn an Anki deck
+//! into a skilldeck deck, `html` renders Markdown for cards and `notetypes` defines skilldeck's
+//! four note types.
 
 pub mod convert;
 pub mod export;
@@ -12,9 +13,10 @@ pub mod import;
 pub mod known;
 pub mod markdown;
 mod media;
+mod note_rows;
 pub mod notetypes;
 pub mod package;
 pub mod read;
 mod scheduling;
 
-pub use export::{ExportContext, build_package, stable_id};
+pub use export::{ExportContext, Exported, stable_id, write_package};

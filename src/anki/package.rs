@@ -1,18 +1,22 @@
-//! Writing a legacy (schema 11) `.apkg`: a SQLite `collection.anki2` (laid out in memory) with
-//! the five tables Anki requires, a JSON media map, and the media files as numbered members,
-//! zipped by `zip_out` (deflating on all cores). The package is written under a temporary name
-//! beside the target and renamed at the end, so a crash never leaves half a package.
+//! Writing a legacy (schema 11) `.apkg`: a SQLite `collection.anki2` with the five tables Anki
+//! requires, written by SQLite itself into a partial file beside the package (no journal, no
+//! syncing: the file is scratch until it is zipped), rows in id order through cached
+//! statements in one transaction; then the zip (`zip`'s `ZipWriter`) of that collection
+//! deflated, a JSON media map, and the media files as numbered members. The package is written
+//! as a partial file beside the target and renamed at the end (`crate::partial`), so a crash
+//! never leaves half a package; identical rows give identical bytes.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
+use tempfile::NamedTempFile;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use crate::error::{Error, Result};
-use crate::parallel;
-use crate::sqlite_file::{self, Layout, Refused, Table, Value};
-use crate::zip_out::ZipOut;
+use crate::partial;
 
 /// The `col` row.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,412 +74,438 @@ pub struct RevlogRow {
     pub kind: i64,
 }
 
-/// Everything a package holds.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Package {
-    pub col: Option<Col>,
-    pub notes: Vec<NoteRow>,
-    pub cards: Vec<CardRow>,
-    pub revlog: Vec<RevlogRow>,
-    /// Media: (name inside Anki, file on disk).
-    pub media: Vec<(String, PathBuf)>,
-}
-
 /// The five tables of a schema-11 collection, in schema order. Anki's seven indexes are
 /// optional in a package: the importer reads every row anyway, and leaving them out makes the
 /// package smaller and faster to write.
-const TABLES: [(&str, &str); 5] = [
-    (
-        "col",
-        "CREATE TABLE col (id integer PRIMARY KEY, crt integer NOT NULL, mod integer NOT NULL, scm integer NOT NULL,
+const TABLES: [&str; 5] = [
+    "CREATE TABLE col (id integer PRIMARY KEY, crt integer NOT NULL, mod integer NOT NULL, scm integer NOT NULL,
   ver integer NOT NULL, dty integer NOT NULL, usn integer NOT NULL, ls integer NOT NULL, conf text NOT NULL,
   models text NOT NULL, decks text NOT NULL, dconf text NOT NULL, tags text NOT NULL)",
-    ),
-    (
-        "notes",
-        "CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL, mod integer NOT NULL,
+    "CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT NULL, mod integer NOT NULL,
   usn integer NOT NULL, tags text NOT NULL, flds text NOT NULL, sfld integer NOT NULL, csum integer NOT NULL,
   flags integer NOT NULL, data text NOT NULL)",
-    ),
-    (
-        "cards",
-        "CREATE TABLE cards (id integer PRIMARY KEY, nid integer NOT NULL, did integer NOT NULL, ord integer NOT NULL,
+    "CREATE TABLE cards (id integer PRIMARY KEY, nid integer NOT NULL, did integer NOT NULL, ord integer NOT NULL,
   mod integer NOT NULL, usn integer NOT NULL, type integer NOT NULL, queue integer NOT NULL, due integer NOT NULL,
   ivl integer NOT NULL, factor integer NOT NULL, reps integer NOT NULL, lapses integer NOT NULL, left integer NOT NULL,
   odue integer NOT NULL, odid integer NOT NULL, flags integer NOT NULL, data text NOT NULL)",
-    ),
-    (
-        "revlog",
-        "CREATE TABLE revlog (id integer PRIMARY KEY, cid integer NOT NULL, usn integer NOT NULL, ease integer NOT NULL,
+    "CREATE TABLE revlog (id integer PRIMARY KEY, cid integer NOT NULL, usn integer NOT NULL, ease integer NOT NULL,
   ivl integer NOT NULL, lastIvl integer NOT NULL, factor integer NOT NULL, time integer NOT NULL, type integer NOT NULL)",
-    ),
-    (
-        "graves",
-        "CREATE TABLE graves (usn integer NOT NULL, oid integer NOT NULL, type integer NOT NULL)",
-    ),
+    "CREATE TABLE graves (usn integer NOT NULL, oid integer NOT NULL, type integer NOT NULL)",
 ];
 
-fn col_values(c: &Col) -> [Value<'_>; 13] {
-    use Value::{Int, Text};
-    [
-        Int(1),
-        Int(c.crt),
-        Int(c.modified_ms),
-        Int(c.modified_ms),
-        Int(11),
-        Int(0),
-        Int(0),
-        Int(0),
-        Text(&c.conf),
-        Text(&c.models),
-        Text(&c.decks),
-        Text(&c.dconf),
-        Text("{}"),
-    ]
+/// The rows, with the columns every exported row shares written in: `usn` -1 (not synced),
+/// no flags, no original deck. `sfld` has integer affinity, so SQLite stores a number-like sort
+/// field as a number, as Anki's own files do.
+const INSERT_COL: &str =
+    "INSERT INTO col VALUES (1, ?1, ?2, ?2, 11, 0, 0, 0, ?3, ?4, ?5, ?6, '{}')";
+const INSERT_NOTE: &str = "INSERT INTO notes VALUES (?1, ?2, ?3, ?4, -1, ?5, ?6, ?7, 0, 0, '')";
+const INSERT_CARD: &str = "INSERT INTO cards VALUES
+  (?1, ?2, ?3, ?4, ?5, -1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, 0, 0, ?14)";
+const INSERT_REVLOG: &str = "INSERT INTO revlog VALUES (?1, ?2, -1, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+/// A collection being filled: a SQLite database in a partial file beside the package, inside
+/// one transaction. Rows of each table should come in ascending id order (SQLite then appends
+/// to full pages instead of splitting them).
+pub struct Collection {
+    conn: Connection,
+    file: NamedTempFile,
 }
 
-fn note_values(n: &NoteRow) -> [Value<'_>; 11] {
-    use Value::{Int, Text};
-    [
-        Int(n.id),
-        Text(&n.guid),
-        Int(n.mid),
-        Int(n.modified),
-        Int(-1),
-        Text(&n.tags),
-        Text(&n.fields),
-        // `sfld` has integer affinity: a number-like sort field is stored as a number.
-        Value::numeric_text(&n.sort_field),
-        Int(0),
-        Int(0),
-        Text(""),
-    ]
-}
-
-fn card_values(c: &CardRow) -> [Value<'_>; 18] {
-    use Value::{Int, Text};
-    [
-        Int(c.id),
-        Int(c.nid),
-        Int(c.did),
-        Int(i64::from(c.ord)),
-        Int(c.modified),
-        Int(-1),
-        Int(c.kind),
-        Int(c.queue),
-        Int(c.due),
-        Int(c.ivl),
-        Int(c.factor),
-        Int(c.reps),
-        Int(c.lapses),
-        Int(c.left),
-        Int(0),
-        Int(0),
-        Int(0),
-        Text(&c.data),
-    ]
-}
-
-fn revlog_values(r: &RevlogRow) -> [Value<'_>; 9] {
-    use Value::Int;
-    [
-        Int(r.id),
-        Int(r.cid),
-        Int(-1),
-        Int(r.ease),
-        Int(r.ivl),
-        Int(r.last_ivl),
-        Int(r.factor),
-        Int(r.time),
-        Int(r.kind),
-    ]
-}
-
-/// Removes a temporary file when dropped (unless it was renamed into place).
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+impl Collection {
+    /// An empty collection beside the package `target`.
+    pub fn create(target: &Path) -> Result<Collection> {
+        let file = partial::file_beside(target)?;
+        let conn = Connection::open(file.path())?;
+        // Scratch: nothing to roll back to and nothing to survive a crash.
+        conn.execute_batch(
+            "PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+             PRAGMA locking_mode = EXCLUSIVE;",
+        )?;
+        for sql in TABLES {
+            conn.execute_batch(sql)?;
+        }
+        conn.execute_batch("BEGIN")?;
+        Ok(Collection { conn, file })
     }
-}
 
-/// A table's rows as SQLite records in ascending id order, encoded on all cores a batch at a
-/// time (so only a batch of records is in memory at once). The id (the first value) is the
-/// rowid, so its `INTEGER PRIMARY KEY` column is stored as NULL.
-fn records<'a, T: Sync, const N: usize>(
-    rows: &'a [T],
-    values: fn(&T) -> [Value<'_>; N],
-) -> Box<dyn Iterator<Item = (i64, Vec<u8>)> + 'a> {
-    let id = move |row: &T| match values(row)[0] {
-        Value::Int(id) => id,
-        _ => 0,
-    };
-    let mut sorted: Vec<(i64, &T)> = rows.iter().map(|row| (id(row), row)).collect();
-    sorted.sort_unstable_by_key(|(id, _)| *id);
-    let encode = move |&(id, row): &(i64, &T)| {
-        let mut v = values(row);
-        v[0] = Value::Null;
-        (id, sqlite_file::record(&v))
-    };
-    Box::new((0..sorted.len()).step_by(8192).flat_map(move |start| {
-        let end = (start + 8192).min(sorted.len());
-        parallel::map(&sorted[start..end], encode)
-    }))
-}
-
-/// The collection database file. Laid out directly (`sqlite_file`), or by SQLite itself for a
-/// collection that would pass 1 GiB (or `layout.max_bytes`).
-fn collection(package: &Package, layout: Layout) -> Result<Vec<u8>> {
-    let fields: usize = package
-        .notes
-        .iter()
-        .map(|n| n.fields.len() + n.tags.len() + n.guid.len() + n.sort_field.len() + 48)
-        .sum();
-    let hints = [
-        package
-            .col
-            .as_ref()
-            .map_or(0, |c| c.models.len() + c.decks.len() + 4096),
-        fields,
-        package.cards.iter().map(|c| c.data.len() + 48).sum(),
-        package.revlog.len() * 40,
-        0,
-    ];
-    let rows = [
-        records(package.col.as_slice(), col_values),
-        records(&package.notes, note_values),
-        records(&package.cards, card_values),
-        records(&package.revlog, revlog_values),
-        Box::new(std::iter::empty()),
-    ];
-    let tables: Vec<Table<'_>> = TABLES
-        .iter()
-        .zip(rows)
-        .zip(hints)
-        .map(|((&(name, sql), rows), size_hint)| Table {
-            name,
-            sql,
-            rows,
-            size_hint,
-        })
-        .collect();
-    match sqlite_file::write(tables, layout) {
-        Ok(bytes) => Ok(bytes),
-        Err(Refused::TooLarge { .. }) => collection_by_sqlite(package),
-        Err(e) => Err(Error::user(format!(
-            "cannot lay out the Anki collection: {e}"
-        ))),
+    pub fn col(&mut self, c: &Col) -> Result<()> {
+        self.conn
+            .prepare_cached(INSERT_COL)?
+            .execute(rusqlite::params![
+                c.crt,
+                c.modified_ms,
+                c.conf,
+                c.models,
+                c.decks,
+                c.dconf
+            ])?;
+        Ok(())
     }
-}
 
-/// The collection database built by SQLite in memory, row by row.
-fn collection_by_sqlite(package: &Package) -> Result<Vec<u8>> {
-    let mut conn = Connection::open_in_memory()?;
-    conn.execute_batch(
-        "PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
-    )?;
-    for (_, sql) in TABLES {
-        conn.execute_batch(sql)?;
-    }
-    let tx = conn.transaction()?;
-    fn insert<T, const N: usize>(
-        tx: &rusqlite::Transaction<'_>,
-        table: &str,
-        rows: &[T],
-        values: fn(&T) -> [Value<'_>; N],
-    ) -> Result<()> {
-        let marks = vec!["?"; N].join(", ");
-        let mut stmt = tx.prepare(&format!("INSERT INTO {table} VALUES ({marks})"))?;
-        for row in rows {
-            stmt.execute(rusqlite::params_from_iter(values(row)))?;
+    pub fn notes(&mut self, rows: &[NoteRow]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(INSERT_NOTE)?;
+        for n in rows {
+            stmt.execute(rusqlite::params![
+                n.id,
+                n.guid,
+                n.mid,
+                n.modified,
+                n.tags,
+                n.fields,
+                n.sort_field
+            ])?;
         }
         Ok(())
     }
-    insert(&tx, "col", package.col.as_slice(), col_values)?;
-    insert(&tx, "notes", &package.notes, note_values)?;
-    insert(&tx, "cards", &package.cards, card_values)?;
-    insert(&tx, "revlog", &package.revlog, revlog_values)?;
-    tx.commit()?;
-    Ok(conn.serialize(rusqlite::MAIN_DB)?.to_vec())
+
+    pub fn cards(&mut self, rows: &[CardRow]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(INSERT_CARD)?;
+        for c in rows {
+            stmt.execute(rusqlite::params![
+                c.id, c.nid, c.did, c.ord, c.modified, c.kind, c.queue, c.due, c.ivl, c.factor,
+                c.reps, c.lapses, c.left, c.data
+            ])?;
+        }
+        Ok(())
+    }
+
+    pub fn revlog(&mut self, rows: &[RevlogRow]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(INSERT_REVLOG)?;
+        for r in rows {
+            stmt.execute(rusqlite::params![
+                r.id, r.cid, r.ease, r.ivl, r.last_ivl, r.factor, r.time, r.kind
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Commits the collection and writes the package to `target` with `media` (name inside
+    /// Anki, file on disk).
+    pub fn write_package(self, target: &Path, media: &[(String, PathBuf)]) -> Result<()> {
+        let Collection { conn, file } = self;
+        conn.execute_batch("COMMIT")?;
+        conn.close().map_err(|(_, e)| e)?;
+        let mut collection = file.reopen().map_err(|e| Error::io(file.path(), e))?;
+        let size = collection
+            .metadata()
+            .map_err(|e| Error::io(file.path(), e))?
+            .len();
+        write_zip(target, &mut collection, size, media)
+    }
 }
 
-/// Writes the package to `out` (through a temporary file and a rename).
-pub fn write(out: &Path, package: &Package) -> Result<()> {
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    let name = out
-        .file_name()
-        .map_or_else(|| "deck.apkg".into(), |n| n.to_string_lossy().into_owned());
-    let pid = std::process::id();
-    let partial = TempFile(dir.join(format!(".{name}.{pid}.partial")));
-    let bytes = collection(package, Layout::default())?;
+/// Members carry no real time (1980-01-01, the earliest a zip holds) and Unix permissions
+/// 0644 wherever the package is made, so the same rows give the same bytes.
+fn member_options() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .last_modified_time(DateTime::default())
+        .system(System::Unix)
+        .unix_permissions(0o644)
+}
 
-    let file = File::create(&partial.0).map_err(|e| Error::io(&partial.0, e))?;
-    let written = |e| Error::io(&partial.0, e);
-    let mut zip = ZipOut::new(BufWriter::new(file));
-    zip.add_deflated("collection.anki2", &bytes)
-        .map_err(written)?;
-    drop(bytes);
-    let map: serde_json::Map<String, serde_json::Value> = package
-        .media
+/// Zip64 records for a member of `size` bytes: from 2 GiB, so that even a member that grows
+/// when deflated fits.
+fn large(size: u64) -> bool {
+    size >= zip::ZIP64_BYTES_THR / 2
+}
+
+/// Writes the zip: the collection deflated (the fast level: the collection is mostly HTML,
+/// which compresses well at any level), the media map, the media files stored (images are
+/// compressed already).
+fn write_zip(
+    target: &Path,
+    collection: &mut impl io::Read,
+    size: u64,
+    media: &[(String, PathBuf)],
+) -> Result<()> {
+    let package = partial::file_beside(target)?;
+    let failed = |e: io::Error| Error::io(package.path(), e);
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, package.as_file()));
+    let deflated = member_options()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    let stored = member_options().compression_method(CompressionMethod::Stored);
+    zip.start_file("collection.anki2", deflated.large_file(large(size)))
+        .map_err(|e| failed(e.into()))?;
+    io::copy(collection, &mut zip).map_err(failed)?;
+    let map: serde_json::Map<String, serde_json::Value> = media
         .iter()
         .enumerate()
         .map(|(i, (name, _))| (i.to_string(), serde_json::Value::String(name.clone())))
         .collect();
-    zip.add_deflated("media", serde_json::to_string(&map)?.as_bytes())
-        .map_err(written)?;
-    // Images are compressed already.
-    for (i, (_, source)) in package.media.iter().enumerate() {
-        let bytes = fs::read(source).map_err(|e| Error::io(source, e))?;
-        zip.add_stored(&i.to_string(), &bytes).map_err(written)?;
+    zip.start_file("media", deflated)
+        .map_err(|e| failed(e.into()))?;
+    zip.write_all(serde_json::to_string(&map)?.as_bytes())
+        .map_err(failed)?;
+    for (i, (_, source)) in media.iter().enumerate() {
+        let mut file = File::open(source).map_err(|e| Error::io(source, e))?;
+        let len = file.metadata().map_err(|e| Error::io(source, e))?.len();
+        zip.start_file(i.to_string(), stored.large_file(large(len)))
+            .map_err(|e| failed(e.into()))?;
+        io::copy(&mut file, &mut zip).map_err(|e| Error::io(source, e))?;
     }
-    let mut writer = zip.finish().map_err(written)?;
-    writer.flush().map_err(written)?;
-    writer
-        .into_inner()
-        .map_err(|e| written(e.into_error()))?
-        .sync_all()
-        .map_err(written)?;
-    fs::rename(&partial.0, out).map_err(|e| Error::io(out, e))?;
-    Ok(())
+    zip.finish()
+        .map_err(|e| failed(e.into()))?
+        .flush()
+        .map_err(failed)?;
+    partial::persist(package, target)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+    use std::io::{Cursor, Read};
+
     use super::*;
 
-    /// Every row of every table, with SQLite's storage class of each value.
-    fn dump(bytes: &[u8]) -> Vec<String> {
+    fn sample_col() -> Col {
+        Col {
+            crt: 1_700_000_000,
+            modified_ms: 1_700_000_000_123,
+            conf: "{\"schedVer\":2}".into(),
+            models: "{}".into(),
+            decks: "{}".into(),
+            dconf: "{}".into(),
+        }
+    }
+
+    fn note(id: i64, sort_field: &str, fields: String) -> NoteRow {
+        NoteRow {
+            id,
+            guid: format!("g{id}"),
+            mid: 42,
+            modified: 1_700_000_000,
+            tags: " deck::a::b ".into(),
+            fields,
+            sort_field: sort_field.into(),
+        }
+    }
+
+    fn card(id: i64, nid: i64) -> CardRow {
+        CardRow {
+            id,
+            nid,
+            did: 7,
+            ord: 1,
+            modified: 1_700_000_000,
+            kind: 2,
+            queue: 2,
+            due: 300,
+            ivl: 3,
+            factor: 0,
+            reps: 2,
+            lapses: 1,
+            left: 0,
+            data: "{\"s\":3.1}".into(),
+        }
+    }
+
+    /// Writes a package of three notes (one over a 64 KiB page), two cards, a review and an
+    /// image.
+    fn write_sample(target: &Path, image: &Path) -> Result<()> {
+        let mut c = Collection::create(target)?;
+        c.col(&sample_col())?;
+        c.notes(&[
+            note(10, "12", "<p>Q</p>\u{1f}<p>A</p>".into()),
+            note(11, "1.5", "<p>long</p>".repeat(12_000)),
+        ])?;
+        c.notes(&[note(12, "Question é", "x\u{1f}y".into())])?;
+        c.cards(&[card(20, 10), card(21, 11)])?;
+        c.revlog(&[RevlogRow {
+            id: 30,
+            cid: 20,
+            ease: 3,
+            ivl: 3,
+            last_ivl: -600,
+            factor: 2500,
+            time: 5_000,
+            kind: 1,
+        }])?;
+        c.write_package(target, &[("deck-abc-image.png".into(), image.to_owned())])
+    }
+
+    fn members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut member = archive.by_index(i).unwrap();
+                let mut data = Vec::new();
+                member.read_to_end(&mut data).unwrap();
+                (member.name().unwrap().into_owned(), data)
+            })
+            .collect()
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_package_holds_the_rows_as_sqlite_stores_them() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.anki2");
-        fs::write(&path, bytes).unwrap();
-        let conn = Connection::open(&path).unwrap();
+        let image = dir.path().join("image.png");
+        fs::write(&image, b"\x89PNG not really").unwrap();
+        let target = dir.path().join("out/deck.apkg");
+        write_sample(&target, &image).unwrap();
+        // Only the package is left beside it: no partial file, no scratch collection.
+        assert_eq!(names_in(&dir.path().join("out")), vec!["deck.apkg"]);
+
+        let members = members(&fs::read(&target).unwrap());
+        let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["collection.anki2", "media", "0"]);
+        assert_eq!(members[1].1, b"{\"0\":\"deck-abc-image.png\"}");
+        assert_eq!(members[2].1, b"\x89PNG not really");
+
+        let db = dir.path().join("collection.anki2");
+        fs::write(&db, &members[0].1).unwrap();
+        let conn = Connection::open(&db).unwrap();
         let check: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(check, "ok");
-        let mut out = Vec::new();
-        for (name, _) in TABLES {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM {name} ORDER BY rowid"))
-                .unwrap();
-            let columns = stmt.column_count();
-            let mut rows = stmt.query([]).unwrap();
-            while let Some(row) = rows.next().unwrap() {
-                let values: Vec<String> = (0..columns)
-                    .map(|i| format!("{:?}", row.get::<_, rusqlite::types::Value>(i).unwrap()))
-                    .collect();
-                out.push(format!("{name}: {}", values.join(" | ")));
-            }
-        }
-        out
-    }
-
-    fn sample(notes: usize) -> Package {
-        let long = "<p>long</p>".repeat(12_000);
-        Package {
-            col: Some(Col {
-                crt: 1_700_000_000,
-                modified_ms: 1_700_000_000_123,
-                conf: "{\"schedVer\":2}".into(),
-                models: "{}".into(),
-                decks: "{}".into(),
-                dconf: "{}".into(),
-            }),
-            // Ids out of order, sort fields that look like numbers, a field over 64 KiB.
-            notes: (0..notes)
-                .map(|i| NoteRow {
-                    id: 1_600_000_000_000 + ((i * 7919) % notes) as i64,
-                    guid: format!("g{i}"),
-                    mid: 42,
-                    modified: 1_700_000_000,
-                    tags: " deck::a::b generated ".into(),
-                    fields: if i == 3 {
-                        long.clone()
-                    } else {
-                        format!("<p>Question {i}</p>\u{1f}<p>Answer é {i}</p>")
-                    },
-                    sort_field: match i % 4 {
-                        0 => format!("{i}"),
-                        1 => format!("{i}.5"),
-                        2 => "1e3".into(),
-                        _ => format!("Question {i}"),
-                    },
-                })
-                .collect(),
-            cards: (0..notes * 2)
-                .map(|i| CardRow {
-                    id: 1_650_000_000_000 - i as i64,
-                    nid: 1_600_000_000_000 + (i / 2) as i64,
-                    did: 7,
-                    ord: (i % 2) as u32,
-                    modified: 1_700_000_000,
-                    kind: 2,
-                    queue: 2,
-                    due: 300 + i as i64,
-                    ivl: 3,
-                    factor: 0,
-                    reps: 2,
-                    lapses: 0,
-                    left: 0,
-                    data: "{\"s\":3.1,\"d\":5.0}".into(),
-                })
-                .collect(),
-            revlog: (0..notes)
-                .map(|i| RevlogRow {
-                    id: 1_690_000_000_000 + i as i64 * 1000,
-                    cid: 1_650_000_000_000 - i as i64,
-                    ease: 3,
-                    ivl: 3,
-                    last_ivl: -600,
-                    factor: 0,
-                    time: 5_000,
-                    kind: 1,
-                })
-                .collect(),
-            media: Vec::new(),
-        }
+        let tables: Vec<String> = conn
+            .prepare("SELECT type || ' ' || name FROM sqlite_master ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            tables,
+            ["col", "notes", "cards", "revlog", "graves"].map(|t| format!("table {t}"))
+        );
+        let col: (i64, i64, i64, i64, i64, String, String) = conn
+            .query_row(
+                "SELECT id, crt, mod, scm, ver, conf, tags FROM col",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            col,
+            (
+                1,
+                1_700_000_000,
+                1_700_000_000_123,
+                1_700_000_000_123,
+                11,
+                "{\"schedVer\":2}".into(),
+                "{}".into()
+            )
+        );
+        // A number-like sort field is stored as a number, as SQLite's integer affinity does.
+        let notes: Vec<(i64, String, String, i64, i64, usize)> = conn
+            .prepare(
+                "SELECT id, guid, typeof(sfld), usn, csum, length(flds) FROM notes ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            notes,
+            vec![
+                (10, "g10".into(), "integer".into(), -1, 0, 17),
+                (11, "g11".into(), "real".into(), -1, 0, 132_000),
+                (12, "g12".into(), "text".into(), -1, 0, 3),
+            ]
+        );
+        let cards: Vec<(i64, i64, i64, i64, i64, String)> = conn
+            .prepare("SELECT id, nid, usn, lapses, odid, data FROM cards ORDER BY id")
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            cards,
+            vec![
+                (20, 10, -1, 1, 0, "{\"s\":3.1}".into()),
+                (21, 11, -1, 1, 0, "{\"s\":3.1}".into())
+            ]
+        );
+        let revlog: (i64, i64, i64, i64, i64) = conn
+            .query_row("SELECT id, cid, usn, lastIvl, type FROM revlog", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap();
+        assert_eq!(revlog, (30, 20, -1, -600, 1));
     }
 
     #[test]
-    fn the_direct_layout_holds_what_sqlite_would_store() {
-        for notes in [0, 1, 5_000] {
-            let package = sample(notes);
-            let ours = collection(&package, Layout::default()).unwrap();
-            let sqlite = collection_by_sqlite(&package).unwrap();
-            let (ours, sqlite) = (dump(&ours), dump(&sqlite));
-            assert_eq!(ours.len(), 1 + notes * 4);
-            assert_eq!(ours, sqlite, "{notes} notes");
-        }
+    fn the_same_rows_give_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("image.png");
+        fs::write(&image, b"image").unwrap();
+        write_sample(&dir.path().join("a.apkg"), &image).unwrap();
+        write_sample(&dir.path().join("b/b.apkg"), &image).unwrap();
+        let (a, b) = (
+            fs::read(dir.path().join("a.apkg")).unwrap(),
+            fs::read(dir.path().join("b/b.apkg")).unwrap(),
+        );
+        assert!(!a.is_empty());
+        assert!(a == b, "two packages of the same rows differ");
     }
 
     #[test]
-    fn a_collection_past_the_size_limit_is_built_by_sqlite() {
-        let package = sample(2_000);
-        let small = Layout {
-            max_bytes: 4 * 65_536,
-            ..Layout::default()
-        };
-        assert!(matches!(
-            sqlite_file::write(
-                vec![Table {
-                    name: "notes",
-                    sql: TABLES[1].1,
-                    rows: records(&package.notes, note_values),
-                    size_hint: 0,
-                }],
-                small
-            ),
-            Err(Refused::TooLarge { .. })
-        ));
-        let bytes = collection(&package, small).unwrap();
-        assert!(bytes.len() as u64 > small.max_bytes);
-        assert_eq!(dump(&bytes), dump(&collection_by_sqlite(&package).unwrap()));
+    fn the_scratch_collection_sits_beside_the_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out/deck.apkg");
+        let c = Collection::create(&target).unwrap();
+        assert_eq!(c.file.path().parent().unwrap(), dir.path().join("out"));
+        assert!(partial::is_partial_name(c.file.path().file_name().unwrap()));
+        drop(c);
+        assert!(names_in(&dir.path().join("out")).is_empty());
+    }
+
+    #[test]
+    fn a_failed_package_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("deck.apkg");
+        let gone = dir.path().join("gone.png");
+        let err = write_sample(&target, &gone).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&gone.display().to_string()),
+            "{err}"
+        );
+        assert!(
+            names_in(dir.path()).is_empty(),
+            "{:?}",
+            names_in(dir.path())
+        );
     }
 }

@@ -41,7 +41,7 @@ pub(crate) fn write_ids(dir: &Path, write: bool) -> Result<()> {
             let _ = writeln!(out, "{}: {id}", deck.scan.display(&file.stat.path));
         }
         if write {
-            write_atomically(&path, new_text.as_bytes())?;
+            crate::partial::write_atomically(&path, new_text.as_bytes())?;
         }
     }
     let _ = match (total, write) {
@@ -53,20 +53,6 @@ pub(crate) fn write_ids(dir: &Path, write: bool) -> Result<()> {
         ),
     };
     Ok(())
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.skilldeck-tmp"));
-    fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
 }
 
 /// The JSON form of `show`.

@@ -70,21 +70,19 @@ pub fn export(
         desired_retention: scheduler.desired_retention(),
         decay: scheduler.decay(),
     };
-    let package = anki::build_package(&deck, notes, cards, &reviews, &ctx)?;
-    drop(reviews);
-    anki::package::write(&out, &package)?;
+    let written = anki::write_package(&out, &deck, notes, cards, &reviews, &ctx)?;
     println!(
         "{}: wrote {} ({} notes, {} cards{}, {} media file(s))",
         deck.id,
         out.display(),
-        package.notes.len(),
-        package.cards.len(),
+        written.notes,
+        written.cards,
         if with_scheduling {
-            format!(", {} reviews", package.revlog.len())
+            format!(", {} reviews", written.reviews)
         } else {
             String::new()
         },
-        package.media.len()
+        written.media
     );
     Ok(())
 }
