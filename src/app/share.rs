@@ -1,5 +1,6 @@
 //! Sharing with Anki: `skilldeck export`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
@@ -71,7 +72,8 @@ pub fn export(
         decay: scheduler.decay(),
     };
     let written = anki::write_package(&out, &deck, notes, cards, &reviews, &ctx)?;
-    println!(
+    let _ = writeln!(
+        crate::sanitize::stdout(),
         "{}: wrote {} ({} notes, {} cards{}, {} media file(s))",
         deck.id,
         out.display(),
