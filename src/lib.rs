@@ -4,19 +4,19 @@
 pub mod anki;
 pub mod app;
 pub mod cli;
-pub mod clock;
+mod clock;
 pub mod coverage;
 pub mod deck;
 pub mod error;
-pub mod highlight;
-pub mod outline;
-pub mod partial;
+mod highlight;
+mod outline;
+mod partial;
 pub mod review;
 pub mod sanitize;
 pub mod sched;
-pub mod stats;
+mod stats;
 pub mod store;
-pub mod sync;
+mod sync;
 pub mod types;
 
 pub use error::{Error, Result};

@@ -154,16 +154,6 @@ pub fn replace_files(conn: &Connection, deck: i64, files: &[LoadedFile]) -> Resu
     Ok(())
 }
 
-/// The content hashes of the deck's files as last built, by path.
-pub fn file_hashes(
-    conn: &Connection,
-    deck: i64,
-) -> Result<std::collections::HashMap<String, String>> {
-    let mut stmt = conn.prepare_cached("SELECT path, hash FROM source_files WHERE deck = ?1")?;
-    let rows = stmt.query_map([deck], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// Records the Anki note types a converted deck keeps (its `anki.json`), or clears them.
 pub fn set_anki_json(conn: &Connection, deck: i64, json: Option<&str>) -> Result<()> {
     conn.execute(

@@ -133,11 +133,6 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
-
-    /// The underlying connection, for transactions.
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
 }
 
 /// Refuses a file that exists, is not empty, and does not start with SQLite's header.
