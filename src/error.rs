@@ -29,6 +29,24 @@ pub enum Error {
         known: i64,
     },
 
+    /// The database file is damaged: SQLite's check failed on it, or its pages or values
+    /// cannot be read. Nothing was written to it. Exit code 1.
+    #[error("{}: the database is damaged: {problem}. skilldeck has not changed the file.\n{advice}", path.display())]
+    Damaged {
+        path: PathBuf,
+        /// What is wrong, in plain words.
+        problem: String,
+        /// Where the backups are and the command that restores one.
+        advice: String,
+    },
+
+    /// Another process held the database's write lock for longer than the busy timeout.
+    /// Exit code 1.
+    #[error(
+        "the database is busy: another skilldeck (a build, an import or a review) has been writing to it for over {seconds} seconds"
+    )]
+    Busy { seconds: u64 },
+
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -39,7 +57,7 @@ pub enum Error {
 
     /// SQLite failed in a way the user did not cause. Exit code 2.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] rusqlite::Error),
 
     /// JSON could not be written. Exit code 2.
     #[error("JSON error: {0}")]
@@ -60,6 +78,30 @@ impl Error {
         }
     }
 
+    /// Whether this is SQLite saying another connection holds the lock (so waiting and
+    /// trying again can succeed).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Error::Busy { .. })
+    }
+
+    /// Whether SQLite found the file damaged: a corrupt page, a file that is not a database, or
+    /// a value of the wrong type in one of our tables (a bit flipped in a record's header).
+    pub fn is_damage(&self) -> bool {
+        let Error::Sqlite(e) = self else {
+            return false;
+        };
+        matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        ) || matches!(
+            e,
+            rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::Utf8Error(..)
+        )
+    }
+
     /// The process exit code for this error: 1 for what the user can fix, 2 for internal errors.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -67,8 +109,28 @@ impl Error {
             | Error::DeckHasErrors { .. }
             | Error::NotADatabase { .. }
             | Error::DatabaseTooNew { .. }
+            | Error::Damaged { .. }
+            | Error::Busy { .. }
             | Error::Io { .. } => 1,
             Error::Sqlite(_) | Error::Json(_) => 2,
+        }
+    }
+}
+
+/// How long a connection waits for another one's write lock before giving up.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// SQLite's errors: a lock held past the busy timeout becomes [`Error::Busy`]; every other
+/// stays [`Error::Sqlite`] (damage is recognised where the database's path is known).
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Error::Busy {
+                    seconds: BUSY_TIMEOUT.as_secs(),
+                }
+            }
+            _ => Error::Sqlite(e),
         }
     }
 }

@@ -10,7 +10,7 @@ use super::{deck_dirs, print_diagnostics};
 use crate::deck::load::{self, Deck};
 use crate::deck::manifest;
 use crate::error::{Error, Result};
-use crate::store::{Store, decks, notes};
+use crate::store::{self, Store, decks, notes};
 use crate::sync;
 use crate::types::{DeckId, Timestamp};
 
@@ -85,7 +85,7 @@ pub(crate) fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result
 
     let mut lines = Vec::new();
     let conn = store.conn();
-    let tx = conn.unchecked_transaction()?;
+    let tx = store::write(conn)?;
     for (deck, root) in &loaded {
         let exam = deck.outline.as_ref().map_or("", |o| o.exam.as_str());
         let pk = decks::upsert(

@@ -56,6 +56,8 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
             .collect(),
         warnings: std::mem::take(&mut study.warnings),
     };
+    // Nothing is printed from a database that fails its check.
+    store.ready()?;
     let mut out = std::io::stdout().lock();
     if json {
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report)?);

@@ -1,0 +1,90 @@
+//! What checking a database costs: on the generated 100,000-note deck (about 120,000 cards)
+//! with 1,000,000 reviews, measures SQLite's `PRAGMA quick_check`, the daily backup
+//! (`VACUUM INTO`), and the `status` and `stats` commands in a fresh process, which check the
+//! database on every open. The figures behind the README's "A damaged database" decision.
+//! Run with `cargo bench --bench integrity`.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+mod common;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const REVIEWS: usize = 1_000_000;
+const NOW: &str = "2026-11-25T09:00:00Z";
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = common::generate_and_build(dir.path(), "bench.db")?;
+    let cards = common::add_history(&db, REVIEWS, NOW)?;
+    let size = std::fs::metadata(&db)?.len() as f64 / (1024.0 * 1024.0);
+    println!("database: {cards} cards, {REVIEWS} reviews, {size:.0} MiB");
+
+    let conn = rusqlite::Connection::open(&db)?;
+    let mut checks = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let verdict: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        checks.push(t.elapsed());
+        if verdict != "ok" {
+            return Err(format!("quick_check: {verdict}").into());
+        }
+    }
+    let backup = dir.path().join("copy.db");
+    let t = Instant::now();
+    conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()])?;
+    let vacuum = t.elapsed();
+    drop(conn);
+
+    let run = |args: &[&str]| -> Result<Duration> {
+        let t = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("SKILLDECK_NOW", NOW)
+            .output()?;
+        let elapsed = t.elapsed();
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+        }
+        Ok(elapsed)
+    };
+    let mut status = Vec::new();
+    let mut stats = Vec::new();
+    for _ in 0..5 {
+        status.push(run(&["status", "--json"])?);
+        stats.push(run(&["stats", "--json"])?);
+    }
+
+    println!();
+    println!("| measurement ({cards} cards, {REVIEWS} reviews, {size:.0} MiB) | time |");
+    println!("|---|---|");
+    println!(
+        "| `PRAGMA quick_check` (median of 5) | {:.0} ms |",
+        ms(median(checks))
+    );
+    println!(
+        "| backup with `VACUUM INTO` (1 run) | {:.0} ms |",
+        ms(vacuum)
+    );
+    println!(
+        "| `skilldeck status --json`, whole process (median of 5) | {:.0} ms |",
+        ms(median(status))
+    );
+    println!(
+        "| `skilldeck stats --json`, whole process (median of 5) | {:.0} ms |",
+        ms(median(stats))
+    );
+    Ok(())
+}
