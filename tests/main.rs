@@ -11,4 +11,5 @@ mod golden;
 mod import;
 mod sched;
 mod support;
+mod together;
 mod tui;

@@ -85,7 +85,12 @@ pub(crate) fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result
 
     let mut lines = Vec::new();
     let conn = store.conn();
-    let tx = store::write(conn)?;
+    // Only a build with something to write takes the write lock: an up-to-date deck (every
+    // review starts by building) never waits for another writer.
+    let write = (!loaded.is_empty())
+        .then(|| store::write(conn))
+        .transpose()?;
+    let tx = write.as_deref().unwrap_or(conn);
     for (deck, root) in &loaded {
         let exam = deck.outline.as_ref().map_or("", |o| o.exam.as_str());
         let pk = decks::upsert(
@@ -116,7 +121,9 @@ pub(crate) fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result
             ));
         }
     }
-    tx.commit()?;
+    if let Some(write) = write {
+        write.commit()?;
+    }
     for (stored, id) in up_to_date {
         let (notes, cards) = notes::counts(conn, stored.pk)?;
         lines.push(format!("{id}: up to date ({notes} notes, {cards} cards)"));
