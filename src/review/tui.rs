@@ -41,6 +41,9 @@ pub fn run(
     result
 }
 
+/// The line shown while a write waits for another process's lock (fits 80 columns).
+const BUSY: &str = "database busy: another skilldeck is writing; retrying (any key stops)";
+
 /// How long the screen waits for a key that cancels a retry before trying a write again.
 const RETRY_PAUSE: Duration = Duration::from_millis(300);
 
@@ -84,8 +87,7 @@ fn event_loop(
                     Ok(Effect::None) => {}
                     // The write was not made: say so, and try the key again.
                     Err(e) if e.is_busy() && session.writes() == writes => {
-                        ui.message =
-                            Some(format!("{e}; not saved yet, trying again (any key stops)"));
+                        ui.message = Some(BUSY.to_owned());
                         retry = Some(key);
                     }
                     // The write was made, then reading the next card failed: read it again.

@@ -18,8 +18,10 @@ pub const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// What the first 100 bytes of a file say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileKind {
-    /// No file, or an empty one: a new database.
+    /// No file: a new database.
     New,
+    /// An empty file: a new database, unless backups show there was one.
+    Empty,
     /// The header of a SQLite database, and a length that fits it.
     Sqlite,
     /// Not a SQLite file at all (some other file given by mistake).
@@ -44,7 +46,7 @@ pub fn inspect(path: &Path) -> std::io::Result<FileKind> {
 /// The verdict on a header (`bytes`, up to 100 of them) of a file of `len` bytes.
 fn judge_header(bytes: &[u8], len: u64) -> FileKind {
     if bytes.is_empty() {
-        return FileKind::New;
+        return FileKind::Empty;
     }
     let magic = &bytes[..bytes.len().min(16)];
     if magic != SQLITE_HEADER {
@@ -69,6 +71,17 @@ fn judge_header(bytes: &[u8], len: u64) -> FileKind {
     }
     let be32 =
         |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    // Fields with only a few possible values (SQLite's file format, section 1.3): the write and
+    // read versions (1 rollback journal, 2 WAL), the payload fractions (64, 32, 32), the schema
+    // format (1–4) and the text encoding (1–3).
+    if !matches!(bytes[18], 1 | 2)
+        || !matches!(bytes[19], 1 | 2)
+        || bytes[21..24] != [64, 32, 32]
+        || !(1..=4).contains(&be32(44))
+        || !(1..=3).contains(&be32(56))
+    {
+        return FileKind::Damaged("its header holds impossible values".into());
+    }
     let page_size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
         1 => 65_536u64,
         n if n >= 512 && n.is_power_of_two() => u64::from(n),
@@ -169,6 +182,11 @@ mod tests {
         let mut h = vec![0u8; 100];
         h[..16].copy_from_slice(SQLITE_HEADER);
         h[16..18].copy_from_slice(&page_size.to_be_bytes());
+        h[18] = 2;
+        h[19] = 2;
+        h[21..24].copy_from_slice(&[64, 32, 32]);
+        h[44..48].copy_from_slice(&4u32.to_be_bytes());
+        h[56..60].copy_from_slice(&1u32.to_be_bytes());
         h[24..28].copy_from_slice(&counter.to_be_bytes());
         h[28..32].copy_from_slice(&pages.to_be_bytes());
         h[92..96].copy_from_slice(&valid_for.to_be_bytes());
@@ -177,7 +195,7 @@ mod tests {
 
     #[test]
     fn headers_are_judged() {
-        assert_eq!(judge_header(&[], 0), FileKind::New);
+        assert_eq!(judge_header(&[], 0), FileKind::Empty);
         assert_eq!(
             judge_header(&header(4096, 3, 7, 7), 3 * 4096),
             FileKind::Sqlite
@@ -208,6 +226,12 @@ mod tests {
         assert_eq!(
             judge_header(&[0u8; 100], 4096),
             FileKind::Damaged("its first page is blank (all zeros)".into())
+        );
+        let mut odd = header(4096, 3, 7, 7);
+        odd[19] = 3;
+        assert_eq!(
+            judge_header(&odd, 3 * 4096),
+            FileKind::Damaged("its header holds impossible values".into())
         );
         let mut flipped = header(4096, 3, 7, 7);
         flipped[3] ^= 0x10;

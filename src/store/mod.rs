@@ -285,12 +285,15 @@ fn as_verdict(result: Result<FileKind>) -> Result<FileKind> {
 }
 
 /// Refuses a file that is not SQLite or is damaged (a file with backups beside it that is
-/// not SQLite any more was a database: damaged).
+/// empty or not SQLite any more was a database: damaged).
 fn refuse(path: &Path, kind: &FileKind) -> Result<()> {
+    let has_backups = matches!(kind, FileKind::Empty | FileKind::Foreign)
+        && backup::list(path).is_ok_and(|b| !b.is_empty());
     match kind {
-        FileKind::New | FileKind::Sqlite => Ok(()),
+        FileKind::Empty if has_backups => Err(damaged(path, "the file is empty")),
+        FileKind::New | FileKind::Empty | FileKind::Sqlite => Ok(()),
         FileKind::Damaged(problem) => Err(damaged(path, problem.clone())),
-        FileKind::Foreign if backup::list(path).is_ok_and(|b| !b.is_empty()) => {
+        FileKind::Foreign if has_backups => {
             Err(damaged(path, "it is not a SQLite database any more"))
         }
         FileKind::Foreign => Err(Error::NotADatabase {
