@@ -31,15 +31,30 @@ fn main() -> Result<()> {
     println!("database: {cards} cards, {REVIEWS} reviews, {size:.0} MiB");
 
     let conn = rusqlite::Connection::open(&db)?;
-    let mut checks = Vec::new();
+    let list = skilldeck::store::migrations::MIGRATIONS;
+    let (mut checks, mut tables) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         let t = Instant::now();
-        let verdict: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let verdict = skilldeck::store::check::pages(&conn)?;
         checks.push(t.elapsed());
-        if verdict != "ok" {
-            return Err(format!("quick_check: {verdict}").into());
+        let t = Instant::now();
+        let schema = skilldeck::store::check::tables(&conn, list)?;
+        tables.push(t.elapsed());
+        if verdict != skilldeck::store::check::FileKind::Sqlite || verdict != schema {
+            return Err(format!("check: {verdict:?} {schema:?}").into());
         }
     }
+    // What `status` reads, in this process, without any check.
+    let store = skilldeck::store::Store::open(&db)?;
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)?;
+    let mut reading = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let mut study = skilldeck::app::load_study(&store, &[], now)?;
+        study.queue(&store, None, None)?;
+        reading.push(t.elapsed());
+    }
+    drop(store);
     let backup = dir.path().join("copy.db");
     let t = Instant::now();
     conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()])?;
@@ -73,6 +88,14 @@ fn main() -> Result<()> {
     println!(
         "| `PRAGMA quick_check` (median of 5) | {:.0} ms |",
         ms(median(checks))
+    );
+    println!(
+        "| tables against the schema version (median of 5) | {:.1} ms |",
+        ms(median(tables))
+    );
+    println!(
+        "| what `status` reads: study set and queue, no check (median of 5) | {:.0} ms |",
+        ms(median(reading))
     );
     println!(
         "| backup with `VACUUM INTO` (1 run) | {:.0} ms |",

@@ -129,7 +129,8 @@ struct Database<'a> {
 
 impl Database<'_> {
     /// Opens the database, runs `command` on it, says a damaged database is damaged (whatever
-    /// SQLite reported), and after a command that changed something makes the day's backup.
+    /// SQLite reported), and after a command that changed something makes the day's backup
+    /// (if there is none yet).
     fn run(self, command: impl FnOnce(&Store) -> Result<()>) -> Result<()> {
         let path = store::default_path(self.flag, None)?;
         let store = match self.checking {
@@ -140,7 +141,8 @@ impl Database<'_> {
         // A damaged database is the answer, whatever else the command ran into.
         store.ready().map_err(|e| store.explain(e))?;
         result.map_err(|e| store.explain(e))?;
-        if store.changed() {
+        // A database this command created holds nothing a backup could save yet.
+        if store.changed() && !store.created() {
             if let Err(e) = store::backup::daily(store.conn(), &path, self.today) {
                 eprintln!(
                     "warning: today's backup of the database was not made: {}",

@@ -30,6 +30,8 @@ pub struct Store {
     path: Option<PathBuf>,
     /// The page check still running alongside the command (see [`Store::open_to_read`]).
     pending: RefCell<Option<PendingCheck>>,
+    /// Whether opening created the database (there was no file, or an empty one).
+    created: bool,
 }
 
 /// The database path: `--db`, else `$SKILLDECK_DB`, else the platform data directory.
@@ -109,6 +111,7 @@ impl Store {
             conn,
             path: Some(path.to_path_buf()),
             pending: RefCell::new(None),
+            created: matches!(kind, FileKind::New | FileKind::Empty),
         };
         store.connect()?;
         if kind == FileKind::Sqlite {
@@ -155,6 +158,7 @@ impl Store {
             conn,
             path: None,
             pending: RefCell::new(None),
+            created: true,
         };
         store.connect()?;
         store.configure(migrations::MIGRATIONS)?;
@@ -253,6 +257,11 @@ impl Store {
     /// Whether this connection has changed any row since it was opened.
     pub fn changed(&self) -> bool {
         self.conn.total_changes() > 0
+    }
+
+    /// Whether opening created the database (no file, or an empty one, was there).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// An error of a command run on this database, in the user's terms: SQLite reporting a
