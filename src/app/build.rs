@@ -94,19 +94,19 @@ pub(crate) fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result
     for (deck, root) in &loaded {
         let exam = deck.outline.as_ref().map_or("", |o| o.exam.as_str());
         let pk = decks::upsert(
-            &tx,
+            tx,
             &deck.manifest,
             exam,
             root,
             &deck.scan.fingerprint(),
             now,
         )?;
-        decks::replace_outline(&tx, pk, deck.outline.as_ref())?;
-        decks::set_anki_json(&tx, pk, deck.scan.anki_json.as_deref())?;
-        decks::replace_files(&tx, pk, &deck.files)?;
-        let stored = notes::stored(&tx, pk)?;
+        decks::replace_outline(tx, pk, deck.outline.as_ref())?;
+        decks::set_anki_json(tx, pk, deck.scan.anki_json.as_deref())?;
+        decks::replace_files(tx, pk, &deck.files)?;
+        let stored = notes::stored(tx, pk)?;
         let plan = sync::plan(&deck.notes, &stored);
-        notes::apply(&tx, pk, &deck.manifest.id, &deck.notes, &plan, now)?;
+        notes::apply(tx, pk, &deck.manifest.id, &deck.notes, &plan, now)?;
         let warnings = deck.diagnostics.len() - deck.error_count();
         lines.push(summary_line(deck, &plan, warnings));
         for c in &plan.carried {
