@@ -125,11 +125,10 @@ pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                Error::Busy {
-                    seconds: BUSY_TIMEOUT.as_secs(),
-                }
-            }
+            // SQLITE_BUSY ("database is locked"): another connection holds the lock.
+            Some(rusqlite::ErrorCode::DatabaseBusy) => Error::Busy {
+                seconds: BUSY_TIMEOUT.as_secs(),
+            },
             _ => Error::Sqlite(e),
         }
     }
@@ -137,3 +136,35 @@ impl From<rusqlite::Error> for Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_busy_database_and_damage_are_told_apart() {
+        let busy = Error::from(sqlite(rusqlite::ffi::SQLITE_BUSY));
+        assert!(busy.is_busy() && !busy.is_damage());
+        assert_eq!(
+            busy.to_string(),
+            "the database is busy: another skilldeck (a build, an import or a review) has been writing to it for over 5 seconds"
+        );
+        assert_eq!(busy.exit_code(), 1);
+        let corrupt = Error::from(sqlite(rusqlite::ffi::SQLITE_CORRUPT));
+        assert!(corrupt.is_damage() && !corrupt.is_busy());
+        assert!(Error::from(sqlite(rusqlite::ffi::SQLITE_NOTADB)).is_damage());
+        let wrong_type = Error::from(rusqlite::Error::InvalidColumnType(
+            3,
+            "reps".into(),
+            rusqlite::types::Type::Text,
+        ));
+        assert!(wrong_type.is_damage());
+        let other = Error::from(sqlite(rusqlite::ffi::SQLITE_CONSTRAINT));
+        assert!(!other.is_damage() && !other.is_busy());
+        assert_eq!(other.exit_code(), 2);
+    }
+}

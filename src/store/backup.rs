@@ -190,8 +190,17 @@ pub fn restore(db: &Path, wanted: Option<&str>, now: DateTime<FixedOffset>) -> R
         (None, false)
     };
     let partial = PathBuf::from(format!("{}.restoring", db.display()));
-    fs::copy(&backup.path, &partial).map_err(|e| Error::io(&partial, e))?;
-    fs::rename(&partial, db).map_err(|e| Error::io(db, e))?;
+    let copied = fs::copy(&backup.path, &partial)
+        .map_err(|e| Error::io(&partial, e))
+        .and_then(|_| fs::rename(&partial, db).map_err(|e| Error::io(db, e)));
+    if let Err(e) = copied {
+        // Put the file that was there back where it was.
+        let _ = fs::remove_file(&partial);
+        if let Some(aside) = &aside {
+            let _ = fs::rename(aside, db);
+        }
+        return Err(e);
+    }
     Ok(Restored {
         backup,
         aside,

@@ -249,11 +249,6 @@ impl Store {
         &mut self.conn
     }
 
-    /// The database file, `None` in memory.
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
     /// Whether this connection has changed any row since it was opened.
     pub fn changed(&self) -> bool {
         self.conn.total_changes() > 0
@@ -343,6 +338,39 @@ mod tests {
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             "this is not a database, just some text"
+        );
+    }
+
+    #[test]
+    fn a_damaged_file_is_refused_and_not_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        drop(Store::open(&path).unwrap());
+        // A flipped bit in the schema version: version 2, but the tables of version 3. A
+        // migration would run on it; the check refuses it first.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+        }
+        let before = fs::read(&path).unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(
+            err.to_string().starts_with(&format!(
+                "{}: the database is damaged: its tables are not those of a skilldeck database of schema version 2. skilldeck has not changed the file.\nThere is no backup of it in",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), 1);
+        assert!(fs::read(&path).unwrap() == before);
+        assert!(!dir.path().join("x.db.v2.bak").exists());
+        // Cut short: refused on its header, before SQLite opens it.
+        fs::write(&path, &before[..before.len() - 100]).unwrap();
+        let err = Store::open_to_read(&path).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("the database is damaged: the file is cut short"),
+            "{err}"
         );
     }
 
