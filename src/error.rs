@@ -30,12 +30,19 @@ pub enum Error {
     },
 
     /// The database file is damaged: SQLite's check failed on it, or its pages or values
-    /// cannot be read. Nothing was written to it. Exit code 1.
-    #[error("{}: the database is damaged: {problem}. skilldeck has not changed the file.\n{advice}", path.display())]
+    /// cannot be read. Exit code 1.
+    #[error("{}: the database is damaged: {problem}. {}\n{advice}", path.display(), if *untouched {
+        "skilldeck has not changed the file."
+    } else {
+        "skilldeck stopped there; what it saved before is in the file."
+    })]
     Damaged {
         path: PathBuf,
         /// What is wrong, in plain words.
         problem: String,
+        /// Whether this command wrote nothing to the file (always so when the check on
+        /// opening found the damage).
+        untouched: bool,
         /// Where the backups are and the command that restores one.
         advice: String,
     },
@@ -100,6 +107,24 @@ impl Error {
                 | rusqlite::Error::IntegralValueOutOfRange(..)
                 | rusqlite::Error::Utf8Error(..)
         )
+    }
+
+    /// The same error, told about a damaged database this command has already written to.
+    pub fn after_writing(self) -> Self {
+        match self {
+            Error::Damaged {
+                path,
+                problem,
+                advice,
+                ..
+            } => Error::Damaged {
+                path,
+                problem,
+                untouched: false,
+                advice,
+            },
+            other => other,
+        }
     }
 
     /// The process exit code for this error: 1 for what the user can fix, 2 for internal errors.

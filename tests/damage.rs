@@ -145,6 +145,20 @@ const RAW_WORDS: [&str; 5] = [
     "caused by",
 ];
 
+/// How many backup files there are.
+fn backups(env: &Env) -> usize {
+    fs::read_dir(env.path_of("backups"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".db")
+        })
+        .count()
+}
+
 /// The commands run on every variant: arguments and standard input.
 const COMMANDS: [(&str, &[&str], &str); 4] = [
     ("status", &["status"], ""),
@@ -159,8 +173,7 @@ fn a_damaged_database_is_refused_plainly_and_left_untouched_then_restored() {
     let db = env.db();
     let good = fs::read(&db).unwrap();
     let page = usize::from(u16::from_be_bytes([good[16], good[17]]));
-    let backups = fs::read_dir(env.path_of("backups")).unwrap().count();
-    assert_eq!(backups, 2, "one backup a day");
+    assert_eq!(backups(&env), 2, "one backup a day");
     env.now = "2026-11-27T09:00:00Z".into();
 
     let mut damaged = 0;
@@ -194,6 +207,11 @@ fn a_damaged_database_is_refused_plainly_and_left_untouched_then_restored() {
                     "{what}"
                 );
                 assert!(run.stdout.is_empty(), "{what}");
+                // The next command checks the file again, whatever it looks like.
+                assert!(
+                    !env.path_of("backups/.skilldeck.db.checked").exists(),
+                    "{what}"
+                );
                 assert!(
                     fs::read(&db).unwrap() == variant.bytes,
                     "the file changed: {what}"
@@ -224,7 +242,7 @@ fn a_damaged_database_is_refused_plainly_and_left_untouched_then_restored() {
         damaged >= 30,
         "only {damaged} variants were damage SQLite can see"
     );
-    assert_eq!(fs::read_dir(env.path_of("backups")).unwrap().count(), 2);
+    assert_eq!(backups(&env), 2);
 
     // Damage it once more and restore the newest backup: every review is back.
     let mut broken = good.clone();

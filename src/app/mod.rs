@@ -133,24 +133,47 @@ impl Database<'_> {
     /// (if there is none yet).
     fn run(self, command: impl FnOnce(&Store) -> Result<()>) -> Result<()> {
         let path = store::default_path(self.flag, None)?;
-        let store = match self.checking {
-            Opening::CheckFirst => Store::open(&path)?,
-            Opening::CheckAlongside => Store::open_to_read(&path)?,
+        let opened = match self.checking {
+            Opening::CheckFirst => Store::open(&path),
+            Opening::CheckAlongside => Store::open_to_read(&path),
         };
+        let store = opened.inspect_err(|e| forget_if_damaged(&path, e))?;
         let result = command(&store);
         // A damaged database is the answer, whatever else the command ran into.
-        store.ready().map_err(|e| store.explain(e))?;
-        result.map_err(|e| store.explain(e))?;
-        // A database this command created holds nothing a backup could save yet.
+        store
+            .ready()
+            .and(result)
+            .map_err(|e| store.explain(e))
+            .inspect_err(|e| forget_if_damaged(&path, e))?;
+        // A database this command created holds nothing a backup could save yet. The page
+        // check runs before the backup if it did not run on opening: a backup is never made
+        // of a damaged file.
         if store.changed() && !store.created() {
-            if let Err(e) = store::backup::daily(store.conn(), &path, self.today) {
+            let backed_up = store
+                .check_pages()
+                .and_then(|()| store::backup::daily(store.conn(), &path, self.today))
+                .map_err(|e| store.explain(e));
+            if let Err(e) = backed_up {
+                forget_if_damaged(&path, &e);
+                // This command wrote to it: the message must not say otherwise.
                 eprintln!(
                     "warning: today's backup of the database was not made: {}",
-                    store.explain(e)
+                    e.after_writing()
                 );
+                return Ok(());
             }
         }
+        // Closed (its WAL folded in), the file is as this command leaves it: whole.
+        drop(store);
+        store::stamp::remember(&path);
         Ok(())
+    }
+}
+
+/// After damage is found, the next command must check the file whatever its stamp says.
+fn forget_if_damaged(path: &Path, e: &Error) {
+    if matches!(e, Error::Damaged { .. }) {
+        store::stamp::forget(path);
     }
 }
 

@@ -13,6 +13,7 @@ pub mod notes;
 pub mod params;
 pub mod reviews;
 pub mod settings;
+pub mod stamp;
 pub mod stats;
 
 use std::cell::RefCell;
@@ -32,6 +33,9 @@ pub struct Store {
     pending: RefCell<Option<PendingCheck>>,
     /// Whether opening created the database (there was no file, or an empty one).
     created: bool,
+    /// Whether this process ran the page check and it passed (else the file was as skilldeck
+    /// had left it, see [`stamp`]).
+    checked: std::cell::Cell<bool>,
 }
 
 /// The database path: `--db`, else `$SKILLDECK_DB`, else the platform data directory.
@@ -61,11 +65,13 @@ pub fn write(conn: &Connection) -> Result<Transaction<'_>> {
     )?)
 }
 
-/// The error for a damaged database at `path`: what is wrong and what to do.
+/// The error for a damaged database at `path` that nothing was written to: what is wrong and
+/// what to do.
 pub fn damaged(path: &Path, problem: impl Into<String>) -> Error {
     Error::Damaged {
         path: path.to_path_buf(),
         problem: problem.into(),
+        untouched: true,
         advice: backup::advice(path),
     }
 }
@@ -85,8 +91,8 @@ type PendingCheck = std::thread::JoinHandle<Result<FileKind>>;
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date,
     /// copying an existing database to a backup file before migrating it. An existing file is
-    /// checked first (header, schema, `PRAGMA quick_check`); one that fails is refused as
-    /// damaged and nothing is written to it.
+    /// checked first (header, schema, and `PRAGMA quick_check` unless the file is as skilldeck
+    /// last left it); one that fails is refused as damaged and nothing is written to it.
     pub fn open(path: &Path) -> Result<Store> {
         Self::open_with(path, migrations::MIGRATIONS, Checking::First)
     }
@@ -112,12 +118,15 @@ impl Store {
             path: Some(path.to_path_buf()),
             pending: RefCell::new(None),
             created: matches!(kind, FileKind::New | FileKind::Empty),
+            checked: std::cell::Cell::new(false),
         };
         store.connect()?;
         if kind == FileKind::Sqlite {
             let verdict = as_verdict(check::tables(&store.conn, list))?;
             refuse(path, &verdict)?;
-            if checking == Checking::Alongside && !store.opening_writes(list)? {
+            if stamp::unchanged(path) {
+                // As skilldeck left it after finding nothing wrong: no need to read it all.
+            } else if checking == Checking::Alongside && !store.opening_writes(list)? {
                 let path = path.to_path_buf();
                 let checker = std::thread::spawn(move || {
                     let conn = Connection::open(&path)?;
@@ -126,7 +135,7 @@ impl Store {
                 });
                 store.pending = RefCell::new(Some(checker));
             } else {
-                refuse(path, &as_verdict(check::pages(&store.conn))?)?;
+                store.check_pages()?;
             }
         }
         store.configure(list).map_err(|e| match e {
@@ -145,10 +154,25 @@ impl Store {
         let verdict = checker
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        match &self.path {
-            Some(path) => refuse(path, &verdict),
-            None => Ok(()),
+        if let Some(path) = &self.path {
+            refuse(path, &verdict)?;
         }
+        self.checked.set(true);
+        Ok(())
+    }
+
+    /// Runs the page check on this connection now, unless it ran already in this process.
+    pub fn check_pages(&self) -> Result<()> {
+        self.ready()?;
+        if self.checked.get() {
+            return Ok(());
+        }
+        let verdict = as_verdict(check::pages(&self.conn))?;
+        if let Some(path) = &self.path {
+            refuse(path, &verdict)?;
+        }
+        self.checked.set(true);
+        Ok(())
     }
 
     /// A fresh database in memory, for tests.
@@ -159,6 +183,7 @@ impl Store {
             path: None,
             pending: RefCell::new(None),
             created: true,
+            checked: std::cell::Cell::new(false),
         };
         store.connect()?;
         store.configure(migrations::MIGRATIONS)?;
@@ -266,14 +291,16 @@ impl Store {
         match (&self.path, e.is_damage()) {
             (Some(path), true) => {
                 let conversion = matches!(&e, Error::Sqlite(s) if s.sqlite_error_code().is_none());
-                damaged(
-                    path,
-                    if conversion {
-                        "a value in one of its tables has the wrong type"
-                    } else {
-                        "part of it cannot be read"
-                    },
-                )
+                let problem = if conversion {
+                    "a value in one of its tables has the wrong type"
+                } else {
+                    "part of it cannot be read"
+                };
+                if self.changed() {
+                    damaged(path, problem).after_writing()
+                } else {
+                    damaged(path, problem)
+                }
             }
             _ => e,
         }
