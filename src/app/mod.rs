@@ -148,7 +148,7 @@ impl Database<'_> {
         // A database this command created holds nothing a backup could save yet. The page
         // check runs before the backup if it did not run on opening: a backup is never made
         // of a damaged file.
-        if store.changed() && !store.created() {
+        if store.changed() && !store.created() && !store::backup::made_on(&path, self.today) {
             let backed_up = store
                 .check_pages()
                 .and_then(|()| store::backup::daily(store.conn(), &path, self.today))

@@ -85,11 +85,15 @@ pub fn list(db: &Path) -> Result<Vec<Backup>> {
     Ok(found)
 }
 
+/// Whether a backup of `db` from `date` exists.
+pub fn made_on(db: &Path, date: NaiveDate) -> bool {
+    dir(db).join(name_for(db, date)).is_file()
+}
+
 /// Makes today's backup of the database open on `conn` (at `db`) unless one from `today`
 /// exists, then keeps the newest [`KEEP`]. Returns the new backup's path, if one was made.
 pub fn daily(conn: &Connection, db: &Path, today: NaiveDate) -> Result<Option<PathBuf>> {
-    let existing = list(db)?;
-    if existing.iter().any(|b| b.date == today) {
+    if made_on(db, today) {
         return Ok(None);
     }
     let dir = dir(db);
@@ -289,6 +293,7 @@ mod tests {
         let store = Store::open(&db).unwrap();
         let made = daily(store.conn(), &db, day(1)).unwrap();
         assert_eq!(made, Some(dir.path().join("backups/deck-2026-11-01.db")));
+        assert!(made_on(&db, day(1)) && !made_on(&db, day(2)));
         assert_eq!(daily(store.conn(), &db, day(1)).unwrap(), None);
         for d in 2..=10 {
             daily(store.conn(), &db, day(d)).unwrap();
