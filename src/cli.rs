@@ -133,6 +133,14 @@ pub enum Command {
         #[arg(long, requires = "dir")]
         to_markdown: bool,
     },
+    /// List the automatic backups of the database, or restore one
+    ///
+    /// A backup is made at most once a day, after a command that changed the database, into
+    /// the `backups` folder beside it; the newest 7 are kept.
+    Backup {
+        #[command(subcommand)]
+        action: BackupAction,
+    },
     /// Print a shell completion script (e.g. `skilldeck completions bash > ~/.local/share/bash-completion/completions/skilldeck`)
     Completions {
         /// The shell
@@ -163,6 +171,17 @@ pub enum ExamAction {
     Clear {
         /// Deck id
         deck: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// List the backups, newest first, with the reviews each holds
+    List,
+    /// Put a backup in place of the database (the current file is kept aside, renamed)
+    Restore {
+        /// The backup's file name or date (YYYY-MM-DD) [default: the newest]
+        name: Option<String>,
     },
 }
 

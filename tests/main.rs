@@ -7,6 +7,7 @@
 mod cli;
 mod crash;
 mod crash_trials;
+mod damage;
 mod deck;
 mod deck_props;
 mod escapes;
@@ -19,4 +20,5 @@ mod props;
 mod reimport;
 mod sched;
 mod support;
+mod together;
 mod tui;

@@ -593,3 +593,37 @@ fn editing_a_note_rebuilds_the_deck_in_tmux() {
     send(&socket, "x");
     assert_eq!(wait_for_exit(&done), "0");
 }
+
+/// Another process holds the write lock past the busy timeout while an answer is given: the
+/// screen says the database is busy and keeps trying; once the lock is let go the answer is
+/// saved and the session goes on.
+#[test]
+fn a_busy_database_keeps_the_full_screen_session_in_tmux() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.run(&["build", "decks/kinds"]).ok();
+    let (socket, done, _cleanup) = start_in_tmux(&env, "busy", "");
+    wait_for(&socket, |t| t.contains("kinds/trigger-none#0"));
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    send(&socket, "Space");
+    wait_for(&socket, |t| t.contains("3 good"));
+    send(&socket, "3");
+    wait_for(&socket, |t| {
+        t.contains("database busy: another skilldeck is writing; retrying (any key stops)")
+            && t.contains("kinds/trigger-none#0")
+    });
+    conn.execute_batch("COMMIT").unwrap();
+    wait_for(&socket, |t| {
+        !t.contains("kinds/trigger-none#0") && t.contains("1/13") && !t.contains("busy")
+    });
+    send(&socket, "q");
+    wait_for(&socket, |t| t.contains("session: 1 answers"));
+    send(&socket, "x");
+    assert_eq!(wait_for_exit(&done), "0");
+    let reviews: i64 = env
+        .sql()
+        .query_row("SELECT count(*) FROM reviews", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(reviews, 1);
+}

@@ -10,7 +10,7 @@ use super::{deck_dirs, print_diagnostics};
 use crate::deck::load::{self, Deck};
 use crate::deck::manifest;
 use crate::error::{Error, Result};
-use crate::store::{Store, decks, notes};
+use crate::store::{self, Store, decks, notes};
 use crate::sync;
 use crate::types::{DeckId, Timestamp};
 
@@ -85,23 +85,28 @@ pub(crate) fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result
 
     let mut lines = Vec::new();
     let conn = store.conn();
-    let tx = conn.unchecked_transaction()?;
+    // Only a build with something to write takes the write lock: an up-to-date deck (every
+    // review starts by building) never waits for another writer.
+    let write = (!loaded.is_empty())
+        .then(|| store::write(conn))
+        .transpose()?;
+    let tx = write.as_deref().unwrap_or(conn);
     for (deck, root) in &loaded {
         let exam = deck.outline.as_ref().map_or("", |o| o.exam.as_str());
         let pk = decks::upsert(
-            &tx,
+            tx,
             &deck.manifest,
             exam,
             root,
             &deck.scan.fingerprint(),
             now,
         )?;
-        decks::replace_outline(&tx, pk, deck.outline.as_ref())?;
-        decks::set_anki_json(&tx, pk, deck.scan.anki_json.as_deref())?;
-        decks::replace_files(&tx, pk, &deck.files)?;
-        let stored = notes::stored(&tx, pk)?;
+        decks::replace_outline(tx, pk, deck.outline.as_ref())?;
+        decks::set_anki_json(tx, pk, deck.scan.anki_json.as_deref())?;
+        decks::replace_files(tx, pk, &deck.files)?;
+        let stored = notes::stored(tx, pk)?;
         let plan = sync::plan(&deck.notes, &stored);
-        notes::apply(&tx, pk, &deck.manifest.id, &deck.notes, &plan, now)?;
+        notes::apply(tx, pk, &deck.manifest.id, &deck.notes, &plan, now)?;
         let warnings = deck.diagnostics.len() - deck.error_count();
         lines.push(summary_line(deck, &plan, warnings));
         for c in &plan.carried {
@@ -116,7 +121,9 @@ pub(crate) fn compile(store: &Store, dirs: &[PathBuf], now: Timestamp) -> Result
             ));
         }
     }
-    tx.commit()?;
+    if let Some(write) = write {
+        write.commit()?;
+    }
     for (stored, id) in up_to_date {
         let (notes, cards) = notes::counts(conn, stored.pk)?;
         lines.push(format!("{id}: up to date ({notes} notes, {cards} cards)"));

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::sched::card::replay;
 use crate::sched::fsrs::{IntervalRules, Scheduler};
 use crate::store::settings::Settings;
-use crate::store::{Store, params};
+use crate::store::{self, Store, params};
 use crate::types::{Rating, Timestamp};
 
 /// `skilldeck import FILE`: brings reviews done in Anki or AnkiDroid back. Notes are matched by
@@ -27,6 +27,9 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
     package.media()?;
     let history = import::history(&package, now.timestamp_millis())?;
     let conn = store.conn();
+    // Everything from here is read and written under the write lock, so an answer or another
+    // import committed meanwhile is neither missed nor added twice.
+    let tx = store::write(conn)?;
     let settings = Settings::load(conn)?;
 
     // Ours: GUID → note, (note, ord) → card and its deck.
@@ -106,7 +109,6 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
     }
     let added = adding.len();
 
-    let tx = conn.unchecked_transaction()?;
     let mut cards: Vec<(i64, i64)> = touched.iter().map(|(&c, &d)| (c, d)).collect();
     cards.sort_unstable();
     let new_elapsed = replay_cards(&tx, &cards, &adding, &settings, now)?;

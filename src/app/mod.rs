@@ -1,7 +1,10 @@
 //! One function per command: the only place that wires files, the database, the clock and the
 //! terminal together: deck commands in `build`, `check` and `notes`, study commands in
-//! `study`, Anki in `share`.
+//! `study`, Anki in `share`, backups in `backup`. Every command that uses the database opens it
+//! through [`Database::run`], which turns damage into one plain message and makes the daily
+//! backup.
 
+mod backup;
 mod build;
 mod check;
 mod import;
@@ -36,64 +39,142 @@ pub fn run(cli: Cli) -> Result<()> {
     let clock = clock::now(now_var.as_deref())?;
     let now = Timestamp::from(clock.to_utc());
     let db = cli.db;
+    let db = db.as_deref();
+    let today = clock.date_naive();
+    let open = |checking: Opening| Database {
+        flag: db,
+        today,
+        checking,
+    };
     match cli.command {
-        Command::Build { decks } => build(&open_store(db.as_deref())?, decks, now),
-        Command::Check { decks, format } => check(db.as_deref(), decks, format),
+        Command::Build { decks } => open(Opening::CheckFirst).run(|s| build(s, decks, now)),
+        Command::Check { decks, format } => check(db, decks, format),
         Command::Ids { deck, write } => write_ids(&deck, write),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "skilldeck", &mut std::io::stdout());
             Ok(())
         }
-        Command::Show { note, json } => show(&open_store(db.as_deref())?, &note, json),
+        Command::Show { note, json } => open(Opening::CheckFirst).run(|s| show(s, &note, json)),
         Command::Review {
             decks,
             plain,
             limit,
             minutes,
             domain,
-        } => review::review(
-            &open_store(db.as_deref())?,
-            &decks,
-            clock,
-            review::ReviewOptions {
-                plain,
-                limit,
-                minutes,
-                domain: domain.as_deref(),
-                fixed_clock: now_var.is_some(),
-            },
-        ),
+        } => open(Opening::CheckFirst).run(|s| {
+            review::review(
+                s,
+                &decks,
+                clock,
+                review::ReviewOptions {
+                    plain,
+                    limit,
+                    minutes,
+                    domain: domain.as_deref(),
+                    fixed_clock: now_var.is_some(),
+                },
+            )
+        }),
         Command::Export {
             deck,
             output,
             with_scheduling,
-        } => share::export(
-            &open_store(db.as_deref())?,
-            &deck,
-            output,
-            with_scheduling,
-            clock,
-        ),
+        } => open(Opening::CheckFirst)
+            .run(|s| share::export(s, &deck, output, with_scheduling, clock)),
         Command::Import {
             file,
             dir: Some(dir),
             to_markdown: true,
         } => import::to_markdown(&file, &dir),
-        Command::Import { file, .. } => import::import(&open_store(db.as_deref())?, &file, clock),
-        Command::Status { json } => status::status(&open_store(db.as_deref())?, clock, json),
-        Command::Stats { json } => stats::stats(&open_store(db.as_deref())?, clock, json),
-        Command::Exam { action } => settings::exam(&open_store(db.as_deref())?, clock, action),
-        Command::Config { action } => settings::config(&open_store(db.as_deref())?, action),
-        Command::Optimize { deck } => {
-            settings::optimize(&open_store(db.as_deref())?, clock, deck.as_deref())
+        Command::Import { file, .. } => {
+            open(Opening::CheckFirst).run(|s| import::import(s, &file, clock))
         }
+        Command::Status { json } => {
+            open(Opening::CheckAlongside).run(|s| status::status(s, clock, json))
+        }
+        Command::Stats { json } => {
+            open(Opening::CheckAlongside).run(|s| stats::stats(s, clock, json))
+        }
+        Command::Exam { action } => {
+            open(Opening::CheckFirst).run(|s| settings::exam(s, clock, action))
+        }
+        Command::Config { action } => {
+            open(Opening::CheckFirst).run(|s| settings::config(s, action))
+        }
+        Command::Optimize { deck } => {
+            open(Opening::CheckFirst).run(|s| settings::optimize(s, clock, deck.as_deref()))
+        }
+        Command::Backup { action } => backup::backup(db, action, clock),
     }
 }
 
-fn open_store(flag: Option<&Path>) -> Result<Store> {
-    let path = store::default_path(flag, None)?;
-    Store::open(&path)
+/// How a command opens the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// Checked before the command starts ([`Store::open`]).
+    CheckFirst,
+    /// Checked while the command reads; it calls `ready` before printing
+    /// ([`Store::open_to_read`]).
+    CheckAlongside,
+}
+
+/// The database a command works on.
+struct Database<'a> {
+    flag: Option<&'a Path>,
+    /// The clock's date, which names the daily backup.
+    today: chrono::NaiveDate,
+    checking: Opening,
+}
+
+impl Database<'_> {
+    /// Opens the database, runs `command` on it, says a damaged database is damaged (whatever
+    /// SQLite reported), and after a command that changed something makes the day's backup
+    /// (if there is none yet).
+    fn run(self, command: impl FnOnce(&Store) -> Result<()>) -> Result<()> {
+        let path = store::default_path(self.flag, None)?;
+        let opened = match self.checking {
+            Opening::CheckFirst => Store::open(&path),
+            Opening::CheckAlongside => Store::open_to_read(&path),
+        };
+        let store = opened.inspect_err(|e| forget_if_damaged(&path, e))?;
+        let result = command(&store);
+        // A damaged database is the answer, whatever else the command ran into.
+        store
+            .ready()
+            .and(result)
+            .map_err(|e| store.explain(e))
+            .inspect_err(|e| forget_if_damaged(&path, e))?;
+        // A database this command created holds nothing a backup could save yet. The page
+        // check runs before the backup if it did not run on opening: a backup is never made
+        // of a damaged file.
+        if store.changed() && !store.created() && !store::backup::made_on(&path, self.today) {
+            let backed_up = store
+                .check_pages()
+                .and_then(|()| store::backup::daily(store.conn(), &path, self.today))
+                .map_err(|e| store.explain(e));
+            if let Err(e) = backed_up {
+                forget_if_damaged(&path, &e);
+                // This command wrote to it: the message must not say otherwise.
+                eprintln!(
+                    "warning: today's backup of the database was not made: {}",
+                    e.after_writing()
+                );
+                return Ok(());
+            }
+        }
+        // Closed (its WAL folded in), the file is as this command leaves it: whole.
+        drop(store);
+        store::stamp::remember(&path);
+        Ok(())
+    }
+}
+
+/// After damage is found, the next command must check the file whatever its stamp says.
+fn forget_if_damaged(path: &Path, e: &Error) {
+    if matches!(e, Error::Damaged { .. }) {
+        store::stamp::forget(path);
+    }
 }
 
 /// The deck folders to work on: those named, else the decks in the database, else ./decks/*.

@@ -24,6 +24,8 @@ pub fn stats(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<()
     )?;
     let due = crate::store::stats::due_per_day(store.conn())?;
     let stats = summarize(&history, &due, today);
+    // Nothing is printed from a database that fails its check.
+    store.ready()?;
     let mut out = crate::sanitize::stdout();
     if json {
         let _ = writeln!(out, "{}", crate::sanitize::to_json(&stats)?);

@@ -56,6 +56,8 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
             .collect(),
         warnings: std::mem::take(&mut study.warnings),
     };
+    // Nothing is printed from a database that fails its check.
+    store.ready()?;
     let mut out = crate::sanitize::stdout();
     if json {
         let _ = writeln!(out, "{}", crate::sanitize::to_json(&report)?);

@@ -10,6 +10,9 @@
 //! `ac`). The answer follows, then a line `rate: 1 again 10m | 2 hard 1d | 3 good 3d | 4 easy 9d`
 //! and `1`–`4` is read (a choice card accepts Enter for the suggested rating). At any read,
 //! `u` undoes the last answer and `q` or the end of input ends the session cleanly.
+//!
+//! When another process (a build, another review) holds the database's write lock past the
+//! busy timeout, an answer is not lost: a line says so and the answer is tried again.
 
 use std::io::{BufRead, Write};
 use std::time::Instant;
@@ -184,7 +187,7 @@ pub fn run(
         };
         if let Some(rating) = rating {
             let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-            session.answer(rating, ms)?;
+            until_written(out, || session.answer(rating, ms))?;
         }
     }
     let summary = session.summary()?;
@@ -195,9 +198,26 @@ pub fn run(
 }
 
 fn undo(session: &mut Session<'_>, out: &mut impl Write) -> Result<()> {
-    match session.undo()? {
-        Some(_) => say(out, "undone"),
-        None => say(out, "nothing to undo"),
+    match until_written(out, || session.undo()) {
+        Ok(Some(_)) => say(out, "undone"),
+        Ok(None) => say(out, "nothing to undo"),
+        // The card was answered since in another session: the answer stays.
+        Err(Error::User(message)) => say(out, &message),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs a write, and while another process holds the database's lock past the busy timeout,
+/// says so and tries again: the session stays open and the answer is not lost.
+fn until_written<T>(out: &mut impl Write, mut write: impl FnMut() -> Result<T>) -> Result<T> {
+    loop {
+        match write() {
+            Err(e) if e.is_busy() => {
+                say(out, &format!("{e}; not saved yet, waiting for it"))?;
+                out.flush().map_err(|e| Error::io("<stdout>", e))?;
+            }
+            other => return other,
+        }
     }
 }
 

@@ -87,6 +87,8 @@ pub struct Session<'a> {
     done: Vec<Done>,
     /// Answers still allowed (from `--limit`).
     limit: Option<usize>,
+    /// Writes committed so far.
+    writes: u64,
 }
 
 impl<'a> Session<'a> {
@@ -115,6 +117,7 @@ impl<'a> Session<'a> {
             pending: order.into(),
             done: Vec::new(),
             limit,
+            writes: 0,
         }
     }
 
@@ -194,6 +197,9 @@ impl<'a> Session<'a> {
     }
 
     /// Answers the current card: the answer and the card's new state are committed at once.
+    /// The answer applies to the card's state as the database has it when the answer is
+    /// written (another session may have answered the card meanwhile). Nothing changes here
+    /// unless the answer was committed, so a failed answer (a busy database) can be retried.
     pub fn answer(&mut self, rating: Rating, duration_ms: i64) -> Result<()> {
         let Some(card) = self.current() else {
             return Ok(());
@@ -204,27 +210,24 @@ impl<'a> Session<'a> {
         let now = self.clock.now();
         let today = Day::of(now, self.clock.rollover_hour);
         let at = Timestamp::from(now.to_utc());
-        let c = &self.set.cards[i];
-        let answer = card::answer(
-            self.scheduler_for(i),
-            card,
-            &c.state,
-            rating,
-            at,
-            today,
-            c.last_review_day,
-        )?;
-        let review = reviews::record(
+        let scheduler = self.scheduler_for(i);
+        let rollover = self.clock.rollover_hour;
+        let (review, answer) = reviews::record(
             self.store.conn(),
             card,
-            &answer,
             at,
             duration_ms,
             Source::Terminal,
+            |current| {
+                let last_day = current
+                    .last_review
+                    .map(|t| crate::types::day_of(t, now.timezone(), rollover));
+                card::answer(scheduler, card, current, rating, at, today, last_day)
+            },
         )?;
-        let domain = c.domain;
-        let was_new = c.state.phase == Phase::New;
         let c = &mut self.set.cards[i];
+        let domain = c.domain;
+        let was_new = answer.before.phase == Phase::New;
         c.state = answer.after;
         c.last_review_day = Some(today);
         self.pending.pop_front();
@@ -243,17 +246,21 @@ impl<'a> Session<'a> {
             duration_ms,
             was_new,
         });
+        self.writes += 1;
         Ok(())
     }
 
     /// Undoes the last answer of this session: the card gets its exact previous state back and
-    /// is shown again. Returns the card, or `None` when there is nothing to undo.
+    /// is shown again. Returns the card, or `None` when there is nothing to undo. When the undo
+    /// fails (a busy database, or the card answered since in another session) the answer stays
+    /// and nothing changes here.
     pub fn undo(&mut self) -> Result<Option<i64>> {
-        let Some(last) = self.done.pop() else {
+        let Some(last) = self.done.last().cloned() else {
             return Ok(None);
         };
-        reviews::undo(self.store.conn(), last.review)?;
-        let (state, _) = cards::state(self.store.conn(), last.card)?;
+        let (_, state) = reviews::undo(self.store.conn(), last.review)?;
+        self.done.pop();
+        self.writes += 1;
         if let Some(&i) = self.index.get(&last.card) {
             let c = &mut self.set.cards[i];
             c.state = state;
@@ -274,11 +281,18 @@ impl<'a> Session<'a> {
         Ok(Some(last.card))
     }
 
+    /// How many writes (answers, undos, suspensions, burials) this session has committed: a
+    /// failed key can be tried again only if this did not move.
+    pub fn writes(&self) -> u64 {
+        self.writes
+    }
+
     /// Suspends the current card: it leaves the queue until unsuspended.
     pub fn suspend(&mut self) -> Result<()> {
         if let Some(card) = self.current() {
             cards::suspend(self.store.conn(), card, true)?;
             self.pending.retain(|&c| c != card);
+            self.writes += 1;
         }
         Ok(())
     }
@@ -288,6 +302,7 @@ impl<'a> Session<'a> {
         if let Some(card) = self.current() {
             cards::bury(self.store.conn(), card, Some(self.clock.today().plus(1)))?;
             self.pending.retain(|&c| c != card);
+            self.writes += 1;
         }
         Ok(())
     }

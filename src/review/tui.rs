@@ -1,12 +1,15 @@
 //! The full-screen review's terminal loop: sets up the terminal (raw mode, alternate screen),
 //! draws the screen after every event (so a resize redraws), hands keys to the model, runs the
 //! editor for `e`, and restores the terminal on every way out — quit, Ctrl-C, an error, or a
-//! panic (ratatui's panic hook restores it before the message is printed).
+//! panic (ratatui's panic hook restores it before the message is printed). When another
+//! process holds the database's lock past the busy timeout, the screen says so and tries the
+//! key again until it is saved (or another key is pressed); the session stays open.
 
 use std::process::Command;
+use std::time::Duration;
 
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{self, Event, KeyEvent, KeyEventKind};
 
 use super::markdown::Palette;
 use super::session::{Session, Summary};
@@ -38,6 +41,12 @@ pub fn run(
     result
 }
 
+/// The line shown while a write waits for another process's lock (fits 80 columns).
+const BUSY: &str = "database busy: another skilldeck is writing; retrying (any key stops)";
+
+/// How long the screen waits for a key that cancels a retry before trying a write again.
+const RETRY_PAUSE: Duration = Duration::from_millis(300);
+
 fn event_loop(
     terminal: &mut DefaultTerminal,
     session: &mut Session<'_>,
@@ -46,16 +55,24 @@ fn event_loop(
 ) -> Result<Summary> {
     let mut ui = Ui::new(palette);
     ui.refresh(session)?;
+    // A key whose write found the database busy, to try again.
+    let mut retry: Option<KeyEvent> = None;
     loop {
         let screen = ui.screen(session)?;
         terminal
             .draw(|frame| view::draw(frame, &screen))
             .map_err(term_error)?;
-        match event::read().map_err(term_error)? {
+        let event = match retry.take() {
+            // Any key pressed meanwhile cancels the retry and is handled instead.
+            Some(key) if !event::poll(RETRY_PAUSE).map_err(term_error)? => Event::Key(key),
+            _ => event::read().map_err(term_error)?,
+        };
+        match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
-                match ui.update(session, key)? {
-                    Effect::Quit => break,
-                    Effect::Edit { file, line } => {
+                let writes = session.writes();
+                match ui.update(session, key) {
+                    Ok(Effect::Quit) => break,
+                    Ok(Effect::Edit { file, line }) => {
                         ratatui::restore();
                         let edited = edit(&file, line);
                         *terminal = ratatui::try_init().map_err(term_error)?;
@@ -67,7 +84,20 @@ fn event_loop(
                         ui.refresh(session)?;
                         ui.message = Some(message);
                     }
-                    Effect::None => {}
+                    Ok(Effect::None) => {}
+                    // The write was not made: say so, and try the key again.
+                    Err(e) if e.is_busy() && session.writes() == writes => {
+                        ui.message = Some(BUSY.to_owned());
+                        retry = Some(key);
+                    }
+                    // The write was made, then reading the next card failed: read it again.
+                    Err(e) if e.is_busy() => {
+                        ui.refresh(session)?;
+                        ui.message = None;
+                    }
+                    // Refused (an answer that was answered again elsewhere cannot be undone).
+                    Err(Error::User(message)) => ui.message = Some(message),
+                    Err(e) => return Err(e),
                 }
             }
             // A resize, focus or paste event: the loop redraws.

@@ -204,7 +204,11 @@ pub fn notes_and_cards(
             return Ok((found, read));
         }
     }
-    let tx = store.conn().unchecked_transaction()?;
+    // A read: deferred, so it neither waits for nor blocks a writer.
+    let tx = rusqlite::Transaction::new_unchecked(
+        store.conn(),
+        rusqlite::TransactionBehavior::Deferred,
+    )?;
     let found = notes(&tx, deck)?;
     let mut read = cards(&tx, deck, today)?;
     tx.commit()?;

@@ -1,7 +1,7 @@
 //! Schema migrations, keyed by `PRAGMA user_version`. The list is append-only: an entry that
 //! has shipped is never edited (a test pins each one's hash), a change is a new entry.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::Result;
 
@@ -22,20 +22,23 @@ pub fn version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
-/// Applies every migration of `list` past the database's version, each in its own transaction.
+/// Applies every migration of `list` past the database's version, each in its own IMMEDIATE
+/// transaction that reads the version again once it holds the write lock, so two processes
+/// opening an old database at once migrate it once. An up-to-date database is not locked.
 pub fn migrate(conn: &mut Connection, list: &[&str]) -> Result<()> {
-    let current = version(conn)?;
-    for (index, sql) in list
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(current).unwrap_or(0))
-    {
-        let tx = conn.transaction()?;
+    if version(conn)? >= list.len() as i64 {
+        return Ok(());
+    }
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        let Some(sql) = usize::try_from(current).ok().and_then(|c| list.get(c)) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 #[cfg(test)]

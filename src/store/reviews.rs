@@ -1,5 +1,6 @@
 //! The `reviews` table: every answer, committed at once in its own transaction together with
-//! the card's new state, and undone by restoring the state saved beside it.
+//! the card's new state (computed from the state read inside that transaction), and undone by
+//! restoring the state saved beside it.
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
@@ -33,17 +34,21 @@ struct Before {
     review_ms: i64,
 }
 
-/// Records an answer and the card's new state in one transaction; returns the review's id.
+/// Records an answer in one IMMEDIATE transaction: the card's state is read inside it (so an
+/// answer given meanwhile in another session is the state answered), `answer` computes what
+/// the answer does to that state, and the review and the new state are written. Returns the
+/// review's id and the answer.
 pub fn record(
     conn: &Connection,
     card: i64,
-    answer: &Answer,
     at: Timestamp,
     duration_ms: i64,
     source: Source,
-) -> Result<i64> {
-    let tx = conn.unchecked_transaction()?;
+    answer: impl FnOnce(&CardState) -> Result<Answer>,
+) -> Result<(i64, Answer)> {
+    let tx = super::write(conn)?;
     let (current, review_ms) = cards::state(&tx, card)?;
+    let answer = answer(&current)?;
     let before = serde_json::to_string(&Before {
         state: current,
         review_ms,
@@ -60,18 +65,27 @@ pub fn record(
         )?;
     cards::save_state(&tx, card, &answer.after, review_ms + duration_ms)?;
     tx.commit()?;
-    Ok(id)
+    Ok((id, answer))
 }
 
-/// Undoes a recorded answer: the card gets back its exact previous state and the review is
-/// deleted. Returns the card's id.
-pub fn undo(conn: &Connection, review: i64) -> Result<i64> {
-    let tx = conn.unchecked_transaction()?;
-    let (card, before): (i64, Option<String>) = tx.query_row(
-        "SELECT card, card_before FROM reviews WHERE id = ?1",
+/// Undoes a recorded answer, in one IMMEDIATE transaction: the card gets back its exact
+/// previous state and the review is deleted. Only the card's latest review can be undone: once
+/// the card was answered again (in another session, or by an import), its state builds on this
+/// answer. Returns the card's id and its state now.
+pub fn undo(conn: &Connection, review: i64) -> Result<(i64, CardState)> {
+    let tx = super::write(conn)?;
+    let (card, before, later): (i64, Option<String>, bool) = tx.query_row(
+        "SELECT card, card_before,
+                EXISTS (SELECT 1 FROM reviews l WHERE l.card = r.card AND l.id > r.id)
+         FROM reviews r WHERE id = ?1",
         [review],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    if later {
+        return Err(Error::user(
+            "this answer cannot be undone: the card was answered again since (in another session)",
+        ));
+    }
     let before: Before = before
         .as_deref()
         .and_then(|b| serde_json::from_str(b).ok())
@@ -79,7 +93,7 @@ pub fn undo(conn: &Connection, review: i64) -> Result<i64> {
     cards::save_state(&tx, card, &before.state, before.review_ms)?;
     tx.execute("DELETE FROM reviews WHERE id = ?1", [review])?;
     tx.commit()?;
-    Ok(card)
+    Ok((card, before.state))
 }
 
 /// Answers given since `since` in the decks' cards: (all answers, answers to new cards).
