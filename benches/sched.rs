@@ -53,8 +53,8 @@ fn main() -> Result<()> {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
         }
     }
-    let settings = skilldeck::store::settings::Settings::load(store.conn())?;
-    let history = skilldeck::store::reviews::history(store.conn(), None)?;
+    let settings = store.settings()?;
+    let history = store.history(None)?;
     let t = Instant::now();
     let fit = skilldeck::sched::optimize::fit(
         &history,

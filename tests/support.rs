@@ -169,6 +169,14 @@ impl Env {
             .unwrap()
     }
 
+    /// Opens the database for writing, for a test that sets up a state by hand.
+    pub fn sql_rw(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .unwrap();
+        conn
+    }
+
     /// Every row of the tables a build writes, as text: equal dumps mean an unchanged database.
     pub fn dump(&self) -> String {
         let conn = self.sql();

@@ -68,8 +68,8 @@ impl Fixture {
     }
 
     fn reviews(&self) -> i64 {
-        self.store
-            .conn()
+        self.env
+            .sql()
             .query_row("SELECT count(*) FROM reviews", [], |r| r.get(0))
             .unwrap()
     }
@@ -150,8 +150,8 @@ fn choice_cards_pick_by_letter_and_suggest_a_rating() {
     )
     .unwrap();
     let rating: i64 = f
-        .store
-        .conn()
+        .env
+        .sql()
         .query_row("SELECT rating FROM reviews", [], |r| r.get(0))
         .unwrap();
     assert_eq!(rating, 3);
@@ -177,8 +177,8 @@ fn suspend_bury_help_and_edit_keys() {
     ui.update(&mut session, key('s')).unwrap();
     ui.update(&mut session, key('b')).unwrap();
     let (suspended, buried): (i64, i64) = f
-        .store
-        .conn()
+        .env
+        .sql()
         .query_row(
             "SELECT sum(suspended), count(buried_until) FROM cards",
             [],
@@ -207,8 +207,8 @@ fn every_card_kind_renders_at_80x24_and_120x40() {
     ];
     for (name, label) in cards {
         // go_to suspends the cards it passes: bring them back for the next kind.
-        f.store
-            .conn()
+        f.env
+            .sql_rw()
             .execute("UPDATE cards SET suspended = 0", [])
             .unwrap();
         let mut session = f.session(None);
@@ -341,8 +341,9 @@ fn escape_sequences_from_a_deck_never_reach_the_terminal() {
     // Full screen: no cell of the drawn buffer holds one either.
     let store = Store::open(&env.db()).unwrap();
     // Make the card new again, so the full screen shows it too.
-    store.conn().execute("UPDATE cards SET state = 'new', stability = NULL, difficulty = NULL, due = NULL, last_review = NULL, reps = 0", []).unwrap();
-    store.conn().execute("DELETE FROM reviews", []).unwrap();
+    let sql = env.sql_rw();
+    sql.execute("UPDATE cards SET state = 'new', stability = NULL, difficulty = NULL, due = NULL, last_review = NULL, reps = 0", []).unwrap();
+    sql.execute("DELETE FROM reviews", []).unwrap();
     let mut session = session_at(&store, &env.now, None);
     let mut ui = Ui::new(Palette { color: true });
     ui.refresh(&session).unwrap();

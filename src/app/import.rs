@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::sched::card::replay;
 use crate::sched::fsrs::{IntervalRules, Scheduler};
 use crate::store::settings::Settings;
-use crate::store::{self, Store, params};
+use crate::store::{self, Store, imports, params};
 use crate::types::{Rating, Timestamp};
 
 /// `skilldeck import FILE`: brings reviews done in Anki or AnkiDroid back. Notes are matched by
@@ -33,29 +33,8 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
     let settings = Settings::load(conn)?;
 
     // Ours: GUID → note, (note, ord) → card and its deck.
-    let mut guid_to_note: HashMap<String, i64> = HashMap::new();
-    for row in conn
-        .prepare("SELECT id, guid FROM notes")?
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-    {
-        let (pk, guid) = row?;
-        guid_to_note.insert(guid, pk);
-    }
-    let mut card_of: HashMap<(i64, u32), (i64, i64)> = HashMap::new();
-    for row in conn
-        .prepare("SELECT c.id, c.note, c.ord, n.deck FROM cards c JOIN notes n ON n.id = c.note")?
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, u32>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?
-    {
-        let (card, note, ord, deck) = row?;
-        card_of.insert((note, ord), (card, deck));
-    }
+    let index = imports::card_index(&tx)?;
+    let (guid_to_note, card_of) = (&index.note_of_guid, &index.card_of);
     let their_note: HashMap<i64, &str> = history
         .notes
         .iter()
@@ -79,16 +58,15 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
 
     // What we know already: the Anki ids we imported, and where copies of our reviews can be.
     let mut known = Known::new(
-        conn.prepare("SELECT card, reviewed_at, rating, anki_id FROM reviews")?
-            .query_map([], |r| {
-                Ok(OurReview {
-                    card: r.get(0)?,
-                    at: r.get(1)?,
-                    rating: r.get(2)?,
-                    anki_id: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?,
+        imports::review_keys(&tx)?
+            .into_iter()
+            .map(|k| OurReview {
+                card: k.card,
+                at: k.at,
+                rating: k.rating,
+                anki_id: k.anki_id,
+            })
+            .collect(),
     );
     let (mut skipped, mut unmatched_reviews) = (0usize, 0usize);
     // The reviews to add, in their order: (our card, theirs).
@@ -112,13 +90,17 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
     let mut cards: Vec<(i64, i64)> = touched.iter().map(|(&c, &d)| (c, d)).collect();
     cards.sort_unstable();
     let new_elapsed = replay_cards(&tx, &cards, &adding, &settings, now)?;
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO reviews (card, reviewed_at, rating, elapsed_days, duration_ms, source, anki_id) VALUES (?1, ?2, ?3, ?4, ?5, 'anki', ?6)",
+    for ((card, r), &days) in adding.iter().zip(&new_elapsed) {
+        imports::add_anki_review(
+            &tx,
+            &imports::AnkiAnswer {
+                card: *card,
+                anki_id: r.id,
+                rating: r.ease,
+                elapsed_days: days,
+                duration_ms: r.time,
+            },
         )?;
-        for ((card, r), days) in adding.iter().zip(&new_elapsed) {
-            insert.execute(rusqlite::params![card, r.id, r.ease, days, r.time, r.id])?;
-        }
     }
     tx.commit()?;
     let _ = writeln!(
@@ -186,11 +168,7 @@ fn replay_cards(
         let scheduler = match schedulers.entry(deck) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let retention: Option<f32> = tx.query_row(
-                    "SELECT desired_retention FROM decks WHERE id = ?1",
-                    [deck],
-                    |r| r.get(0),
-                )?;
+                let retention = imports::deck_retention(tx, deck)?;
                 let fitted = params::current(tx, Some(deck))?.unwrap_or_default();
                 let retention = retention.unwrap_or(settings.desired_retention);
                 e.insert(Scheduler::new(&fitted, retention, rules)?)
@@ -200,21 +178,9 @@ fn replay_cards(
         // Old reviews first (in time order), then the new: a stable sort by time keeps an old
         // review before a new one at the same moment, as their row ids would.
         let mut merged: Vec<(Timestamp, u8, Source)> = Vec::new();
-        let mut old = tx.prepare_cached(
-            "SELECT id, reviewed_at, rating, duration_ms, elapsed_days FROM reviews WHERE card = ?1 ORDER BY reviewed_at, id",
-        )?;
-        for row in old.query_map([card], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Timestamp>(1)?,
-                r.get::<_, u8>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, f64>(4)?,
-            ))
-        })? {
-            let (id, at, rating, duration, elapsed) = row?;
-            total_ms += duration;
-            merged.push((at, rating, Source::Old(id, elapsed)));
+        for old in imports::card_history(tx, card)? {
+            total_ms += old.duration_ms;
+            merged.push((old.at, old.rating, Source::Old(old.id, old.elapsed_days)));
         }
         for &k in new_of_card.get(&card).into_iter().flatten() {
             let r = adding[k].1;
@@ -234,11 +200,10 @@ fn replay_cards(
             offset,
             settings.day_rollover_hour,
         )?;
-        let mut update = tx.prepare_cached("UPDATE reviews SET elapsed_days = ?2 WHERE id = ?1")?;
         for ((_, _, source), &days) in merged.iter().zip(&elapsed) {
             match *source {
                 Source::Old(id, before) if before != f64::from(days) => {
-                    update.execute(rusqlite::params![id, days])?;
+                    imports::set_elapsed_days(tx, id, days)?;
                 }
                 Source::Old(..) => {}
                 Source::New(k) => new_elapsed[k] = days,

@@ -8,6 +8,7 @@ pub mod cards;
 pub mod check;
 pub mod decks;
 pub mod export;
+pub mod imports;
 pub mod migrations;
 pub mod notes;
 pub mod params;
@@ -264,9 +265,21 @@ impl Store {
         Ok(Some(conn))
     }
 
-    /// The underlying connection.
-    pub fn conn(&self) -> &Connection {
+    /// The underlying connection, for the store's operations (the functions of its modules,
+    /// which take it); nothing outside the crate gets it.
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The user's settings.
+    pub fn settings(&self) -> Result<settings::Settings> {
+        settings::Settings::load(&self.conn)
+    }
+
+    /// Every review of a deck's cards (all decks when `None`), by card then time, for the
+    /// optimizer.
+    pub fn history(&self, deck: Option<i64>) -> Result<Vec<crate::sched::optimize::HistoryRow>> {
+        reviews::history(&self.conn, deck)
     }
 
     /// Whether this connection has changed any row since it was opened.
