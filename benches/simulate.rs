@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use skilldeck::coverage::Coverage;
+use skilldeck::app::coverage::Coverage;
 use skilldeck::deck::load;
 use skilldeck::sched::fsrs::{IntervalRules, Scheduler};
 use skilldeck::sched::queue::DomainInput;

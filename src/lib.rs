@@ -4,8 +4,6 @@
 pub mod anki;
 pub mod app;
 pub mod cli;
-mod clock;
-pub mod coverage;
 pub mod deck;
 pub mod error;
 mod highlight;

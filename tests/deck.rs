@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use skilldeck::coverage::Coverage;
+use skilldeck::app::coverage::Coverage;
 use skilldeck::deck::load;
 use skilldeck::types::NoteKind;
 

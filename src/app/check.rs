@@ -5,8 +5,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::deck_dirs;
+use crate::app::coverage::Coverage;
 use crate::cli::Format;
-use crate::coverage::Coverage;
 use crate::deck::Diagnostic;
 use crate::deck::load;
 use crate::error::{Error, Result};

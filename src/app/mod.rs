@@ -7,6 +7,8 @@
 mod backup;
 mod build;
 mod check;
+mod clock;
+pub mod coverage;
 mod import;
 mod note;
 mod review;
@@ -27,7 +29,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command};
-use crate::clock;
 use crate::deck::Diagnostic;
 use crate::error::{Error, Result};
 use crate::store::{self, Store, decks};
