@@ -277,17 +277,20 @@ mod tests {
         }
         fs::create_dir(p(".imported.14.cccccc.partial")).unwrap();
         fs::write(p(".imported.14.cccccc.partial/deck.toml"), "x").unwrap();
+        // Times come from this process's clock, the one compared with (a new file's time from
+        // the kernel would not match a shifted clock).
         let now = SystemTime::now();
         let old = now - STALE_AFTER - Duration::from_secs(60);
-        for name in [
-            ".deck.apkg.11.aaaaaa.partial",
-            ".deck.apkg.12.partial",
-            "notes.md",
-            ".notes.partial",
-            ".imported.14.cccccc.partial",
+        for (name, stale) in [
+            (".deck.apkg.11.aaaaaa.partial", true),
+            (".deck.apkg.12.partial", true),
+            (".deck.apkg.13.bbbbbb.partial", false),
+            ("notes.md", true),
+            (".notes.partial", true),
+            (".imported.14.cccccc.partial", true),
         ] {
             let file = fs::File::open(p(name)).unwrap();
-            file.set_modified(old).unwrap();
+            file.set_modified(if stale { old } else { now }).unwrap();
         }
         let mut removed = remove_stale(dir.path(), now);
         removed.sort();

@@ -439,7 +439,10 @@ fn an_export_removes_stale_partial_files_and_writes_only_in_the_output_folder() 
         (".kinds.apkg.partial", true),
         (".kinds.apkg.4244.AbC123.partial.bak", true),
     ];
-    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    // Every file's time is set from this process's clock, the one the export compares with
+    // (under a shifted clock a new file's time from the kernel would look a year old).
+    let now = std::time::SystemTime::now();
+    let two_hours_ago = now - std::time::Duration::from_secs(2 * 3600);
     for (name, stale) in files {
         let path = out.join(name);
         if name == ".imported.77.QwErTy.partial" {
@@ -448,12 +451,10 @@ fn an_export_removes_stale_partial_files_and_writes_only_in_the_output_folder() 
         } else {
             fs::write(&path, "half").unwrap();
         }
-        if stale {
-            fs::File::open(&path)
-                .unwrap()
-                .set_modified(two_hours_ago)
-                .unwrap();
-        }
+        fs::File::open(&path)
+            .unwrap()
+            .set_modified(if stale { two_hours_ago } else { now })
+            .unwrap();
     }
     fs::write(env.path_of("tmp-is-a-file"), "not a folder").unwrap();
     let before = names_in(env.dir.path());
