@@ -157,7 +157,8 @@ impl Database<'_> {
             if let Err(e) = backed_up {
                 forget_if_damaged(&path, &e);
                 // This command wrote to it: the message must not say otherwise.
-                eprintln!(
+                let _ = writeln!(
+                    crate::sanitize::stderr(),
                     "warning: today's backup of the database was not made: {}",
                     e.after_writing()
                 );

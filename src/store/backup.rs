@@ -99,20 +99,24 @@ pub fn daily(conn: &Connection, db: &Path, today: NaiveDate) -> Result<Option<Pa
     let dir = dir(db);
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let target = dir.join(name_for(db, today));
-    let partial = dir.join(format!(".{}.partial", name_for(db, today)));
-    let _ = fs::remove_file(&partial);
+    // A name of this process's own (another skilldeck may be making the same backup): an
+    // empty file, which `VACUUM INTO` accepts, renamed over the target once complete.
+    let partial = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name_for(db, today)))
+        .suffix(".partial")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
     let copied = conn
-        .execute("VACUUM INTO ?1", [partial.to_string_lossy()])
+        .execute("VACUUM INTO ?1", [partial.path().to_string_lossy()])
         .and_then(|_| {
             // A backup is a single file: no WAL beside it.
-            let copy = Connection::open(&partial)?;
+            let copy = Connection::open(partial.path())?;
             copy.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
         });
-    if let Err(e) = copied {
-        let _ = fs::remove_file(&partial);
-        return Err(e.into());
-    }
-    fs::rename(&partial, &target).map_err(|e| Error::io(&target, e))?;
+    copied?;
+    partial
+        .persist(&target)
+        .map_err(|e| Error::io(&target, e.error))?;
     for old in list(db)?.iter().skip(KEEP) {
         fs::remove_file(&old.path).map_err(|e| Error::io(&old.path, e))?;
     }
