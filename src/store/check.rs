@@ -40,11 +40,18 @@ pub fn inspect(path: &Path) -> std::io::Result<FileKind> {
     let len = file.metadata()?.len();
     let mut header = Vec::with_capacity(100);
     file.by_ref().take(100).read_to_end(&mut header)?;
-    Ok(judge_header(&header, len))
+    // A write-ahead log with frames in it may hold pages the file does not have yet: a
+    // checkpoint interrupted by a crash writes the header's new page count before the pages
+    // past the file's end. SQLite reads those pages from the log, so the file is not short.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_pending = fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    Ok(judge_header(&header, len, wal_pending))
 }
 
-/// The verdict on a header (`bytes`, up to 100 of them) of a file of `len` bytes.
-fn judge_header(bytes: &[u8], len: u64) -> FileKind {
+/// The verdict on a header (`bytes`, up to 100 of them) of a file of `len` bytes; with
+/// `wal_pending` (a log with frames beside it) the file's length proves nothing.
+fn judge_header(bytes: &[u8], len: u64, wal_pending: bool) -> FileKind {
     if bytes.is_empty() {
         return FileKind::Empty;
     }
@@ -87,6 +94,9 @@ fn judge_header(bytes: &[u8], len: u64) -> FileKind {
         n if n >= 512 && n.is_power_of_two() => u64::from(n),
         _ => return FileKind::Damaged("its header names an impossible page size".into()),
     };
+    if wal_pending {
+        return FileKind::Sqlite;
+    }
     if len % page_size != 0 {
         return FileKind::Damaged(format!(
             "the file is cut short: {len} bytes is not a whole number of {page_size}-byte pages"
@@ -195,52 +205,61 @@ mod tests {
 
     #[test]
     fn headers_are_judged() {
-        assert_eq!(judge_header(&[], 0), FileKind::Empty);
+        assert_eq!(judge_header(&[], 0, false), FileKind::Empty);
         assert_eq!(
-            judge_header(&header(4096, 3, 7, 7), 3 * 4096),
+            judge_header(&header(4096, 3, 7, 7), 3 * 4096, false),
             FileKind::Sqlite
         );
         // The page count is only trusted when the change counter says it is current.
         assert_eq!(
-            judge_header(&header(4096, 9, 7, 6), 3 * 4096),
+            judge_header(&header(4096, 9, 7, 6), 3 * 4096, false),
+            FileKind::Sqlite
+        );
+        // A crash in the middle of a checkpoint: the header counts pages that are still only
+        // in the write-ahead log, from which SQLite reads them.
+        assert_eq!(
+            judge_header(&header(4096, 9, 7, 7), 3 * 4096, true),
             FileKind::Sqlite
         );
         assert_eq!(
-            judge_header(&header(4096, 9, 7, 7), 3 * 4096),
+            judge_header(&header(4096, 9, 7, 7), 3 * 4096, false),
             FileKind::Damaged(
                 "the file is cut short: 12288 bytes of the 36864 its header counts".into()
             )
         );
         assert_eq!(
-            judge_header(&header(4096, 3, 7, 7), 3 * 4096 - 10),
+            judge_header(&header(4096, 3, 7, 7), 3 * 4096 - 10, false),
             FileKind::Damaged(
                 "the file is cut short: 12278 bytes is not a whole number of 4096-byte pages"
                     .into()
             )
         );
         assert_eq!(
-            judge_header(&header(1000, 3, 7, 7), 3000),
+            judge_header(&header(1000, 3, 7, 7), 3000, false),
             FileKind::Damaged("its header names an impossible page size".into())
         );
-        assert_eq!(judge_header(&header(1, 1, 7, 7), 65_536), FileKind::Sqlite);
         assert_eq!(
-            judge_header(&[0u8; 100], 4096),
+            judge_header(&header(1, 1, 7, 7), 65_536, false),
+            FileKind::Sqlite
+        );
+        assert_eq!(
+            judge_header(&[0u8; 100], 4096, false),
             FileKind::Damaged("its first page is blank (all zeros)".into())
         );
         let mut odd = header(4096, 3, 7, 7);
         odd[19] = 3;
         assert_eq!(
-            judge_header(&odd, 3 * 4096),
+            judge_header(&odd, 3 * 4096, false),
             FileKind::Damaged("its header holds impossible values".into())
         );
         let mut flipped = header(4096, 3, 7, 7);
         flipped[3] ^= 0x10;
         assert!(matches!(
-            judge_header(&flipped, 3 * 4096),
+            judge_header(&flipped, 3 * 4096, false),
             FileKind::Damaged(_)
         ));
         assert_eq!(
-            judge_header(b"just some text, not a database", 30),
+            judge_header(b"just some text, not a database", 30, false),
             FileKind::Foreign
         );
     }
