@@ -12,7 +12,7 @@ use crate::store::{self, backup};
 
 /// `skilldeck backup list|restore [NAME]`. The database is not opened: it may be damaged.
 pub fn backup(flag: Option<&Path>, action: BackupAction, now: DateTime<FixedOffset>) -> Result<()> {
-    let db = store::default_path(flag, None)?;
+    let db = store::default_path(flag)?;
     match action {
         BackupAction::List => list(&db, now),
         BackupAction::Restore { name } => restore(&db, name.as_deref(), now),

@@ -108,7 +108,7 @@ pub(crate) fn check(db: Option<&Path>, named: Vec<PathBuf>, format: Format) -> R
 }
 
 fn open_existing(db: Option<&Path>) -> Result<Option<Store>> {
-    let path = store::default_path(db, None)?;
+    let path = store::default_path(db)?;
     if path.is_file() {
         Store::open(&path).map(Some)
     } else {

@@ -133,7 +133,7 @@ impl Database<'_> {
     /// SQLite reported), and after a command that changed something makes the day's backup
     /// (if there is none yet).
     fn run(self, command: impl FnOnce(&Store) -> Result<()>) -> Result<()> {
-        let path = store::default_path(self.flag, None)?;
+        let path = store::default_path(self.flag)?;
         let opened = match self.checking {
             Opening::CheckFirst => Store::open(&path),
             Opening::CheckAlongside => Store::open_to_read(&path),

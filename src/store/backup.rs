@@ -260,7 +260,7 @@ pub fn advice(db: &Path) -> String {
 
 /// `skilldeck ARGS`, with `--db` when `db` is not the default database.
 fn command(db: &Path, args: &str) -> String {
-    let default = super::default_path(None, None).ok();
+    let default = super::default_path(None).ok();
     if default.as_deref() == Some(db) {
         format!("skilldeck {args}")
     } else {

@@ -39,13 +39,11 @@ pub struct Store {
     checked: std::cell::Cell<bool>,
 }
 
-/// The database path: `--db`, else `$SKILLDECK_DB`, else the platform data directory.
-pub fn default_path(flag: Option<&Path>, env: Option<&str>) -> Result<PathBuf> {
-    if let Some(path) = flag {
+/// The database path: `--db` (which clap also fills from `$SKILLDECK_DB`), else the platform
+/// data directory. An empty value counts as none.
+pub fn default_path(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = flag.filter(|p| !p.as_os_str().is_empty()) {
         return Ok(path.to_path_buf());
-    }
-    if let Some(path) = env.filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(path));
     }
     directories::ProjectDirs::from("", "", "skilldeck")
         .map(|dirs| dirs.data_dir().join("skilldeck.db"))
@@ -500,14 +498,11 @@ mod tests {
     #[test]
     fn database_location_rules() {
         assert_eq!(
-            default_path(Some(Path::new("a.db")), Some("b.db")).unwrap(),
+            default_path(Some(Path::new("a.db"))).unwrap(),
             PathBuf::from("a.db")
         );
-        assert_eq!(
-            default_path(None, Some("b.db")).unwrap(),
-            PathBuf::from("b.db")
-        );
-        let fallback = default_path(None, None).unwrap();
+        let fallback = default_path(None).unwrap();
+        assert_eq!(default_path(Some(Path::new(""))).unwrap(), fallback);
         assert!(
             fallback.ends_with("skilldeck/skilldeck.db"),
             "{}",
