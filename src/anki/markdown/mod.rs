@@ -37,8 +37,9 @@ pub fn convert(html: &str, media: &mut dyn FnMut(&str) -> Option<String>) -> Str
 fn tokens(html: &str) -> Vec<Token> {
     let tokenizer = Tokenizer::new(Collect::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
+    let html = defuse_crowded_tags(html);
     // In pieces: one buffer holds at most 4 GiB.
-    let mut rest = html;
+    let mut rest: &str = &html;
     while !rest.is_empty() {
         let mut cut = rest.len().min(1 << 20);
         while !rest.is_char_boundary(cut) {
@@ -51,6 +52,61 @@ fn tokens(html: &str) -> Vec<Token> {
     let _ = tokenizer.feed(&input);
     tokenizer.end();
     tokenizer.sink.tokens.take()
+}
+
+/// More attributes than any real tag has. html5ever compares each new attribute of a tag with
+/// all the earlier ones (time quadratic in their number: one tag of 20,000 took seconds), so a
+/// tag from a stranger with more is read as text instead.
+const MAX_ATTRIBUTES: usize = 256;
+
+/// `html` with the `<` of every tag that has more than [`MAX_ATTRIBUTES`] attributes written
+/// as `&lt;`, so the tokenizer reads that tag as text. One pass; attributes are counted as runs
+/// of non-space characters after white space, outside quoted values.
+fn defuse_crowded_tags(html: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut crowded = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'<' || !bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (mut attributes, mut after_space, mut quote) = (0usize, false, None);
+        i += 1;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'>' => break,
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b.is_ascii_whitespace() => after_space = true,
+                None => {
+                    if after_space {
+                        attributes += 1;
+                    }
+                    after_space = false;
+                }
+            }
+            i += 1;
+        }
+        if attributes > MAX_ATTRIBUTES {
+            crowded.push(start);
+        }
+    }
+    if crowded.is_empty() {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len() + 3 * crowded.len());
+    let mut from = 0;
+    for at in crowded {
+        out.push_str(&html[from..at]);
+        out.push_str("&lt;");
+        from = at + 1;
+    }
+    out.push_str(&html[from..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Keeps the tokenizer's text and tag tokens.

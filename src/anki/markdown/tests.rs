@@ -363,3 +363,22 @@ fn white_space_runs_are_one_space() {
     assert_eq!(md("a  \n\t b&nbsp;&nbsp;c"), "a b c");
     assert_eq!(md("<pre>a  \tb</pre>"), "```\na  \tb\n```");
 }
+
+#[test]
+fn a_tag_crowded_with_attributes_is_read_as_text_at_once() {
+    let attributes: String = (0..20_000).map(|i| format!(" a{i}")).collect();
+    let html = format!("<b{attributes}>bold</b> after");
+    let started = std::time::Instant::now();
+    let out = md(&html);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(out.starts_with("\\<b a0 a1"), "{}", &out[..40]);
+    assert!(out.ends_with("bold after"), "{}", &out[out.len() - 40..]);
+    // Quoted values may hold any number of spaces: only attributes count.
+    let words: String = (0..1_000).map(|i| format!("w{i} ")).collect();
+    assert_eq!(md(&format!("<b title=\"{words}\">x</b>")), "**x**");
+    assert_eq!(md(&format!("<b title='{words}'>x</b>")), "**x**");
+}
