@@ -41,6 +41,19 @@ pub struct Session {
 /// `a` picks an option, a seeded rating answers (Again often, so cards come back), and about
 /// one answer in `undo_one_in` is undone.
 pub fn drive(env: &Env, args: &[&str], seed: u64, undo_one_in: u64) -> Session {
+    drive_from(env, args, seed, undo_one_in, None)
+}
+
+/// [`drive`], first waiting at `start` (with the other sessions) once this session has shown
+/// its first card: every session has planned its queue before any answers, so on a slow
+/// machine a session that starts late still finds cards to study.
+fn drive_from(
+    env: &Env,
+    args: &[&str],
+    seed: u64,
+    undo_one_in: u64,
+    start: Option<&std::sync::Barrier>,
+) -> Session {
     let mut child = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
         .args(["review", "--plain"])
         .args(args)
@@ -57,10 +70,16 @@ pub fn drive(env: &Env, args: &[&str], seed: u64, undo_one_in: u64) -> Session {
     let mut rng = Rng(seed);
     let (mut answers, mut busy) = (None, 0);
     let mut seen = String::new();
+    let mut start = start;
     for line in stdout.lines() {
         let line = line.unwrap();
         seen.push_str(&line);
         seen.push('\n');
+        if line.starts_with("card ") || line.starts_with("nothing to review") {
+            if let Some(barrier) = start.take() {
+                barrier.wait();
+            }
+        }
         let reply = if line.starts_with("reveal: press Enter") {
             if rng.below(undo_one_in) == 0 { "u" } else { "" }
         } else if line.starts_with("choose:") {
@@ -82,6 +101,10 @@ pub fn drive(env: &Env, args: &[&str], seed: u64, undo_one_in: u64) -> Session {
         };
         // The session may have ended meanwhile; a closed pipe is not an error here.
         let _ = writeln!(stdin, "{reply}");
+    }
+    // A session that ended before its first card still lets the others go.
+    if let Some(barrier) = start {
+        barrier.wait();
     }
     drop(stdin);
     let output = child.wait_with_output().unwrap();
@@ -158,9 +181,12 @@ fn two_reviews_and_a_build_at_once() {
     let deck = env.deck("kinds");
     env.run(&["build", "decks/kinds"]).ok();
     let started = Instant::now();
+    let start = std::sync::Barrier::new(2);
     let (first, second, builds) = std::thread::scope(|scope| {
-        let first = scope.spawn(|| drive(&env, &["--limit", "40"], 0x5eed_0001, 8));
-        let second = scope.spawn(|| drive(&env, &["--limit", "40"], 0x5eed_0002, 8));
+        let first =
+            scope.spawn(|| drive_from(&env, &["--limit", "40"], 0x5eed_0001, 8, Some(&start)));
+        let second =
+            scope.spawn(|| drive_from(&env, &["--limit", "40"], 0x5eed_0002, 8, Some(&start)));
         let builds = scope.spawn(|| {
             let file = deck.join("topics/basics.md");
             let mut runs = Vec::new();
