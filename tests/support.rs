@@ -179,39 +179,6 @@ impl Env {
 
     /// Every row of the tables a build writes, as text: equal dumps mean an unchanged database.
     pub fn dump(&self) -> String {
-        let conn = self.sql();
-        let mut out = String::new();
-        for table in [
-            "decks",
-            "domains",
-            "objectives",
-            "skills",
-            "source_files",
-            "notes",
-            "cards",
-            "reviews",
-        ] {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
-                .unwrap();
-            let columns = stmt.column_count();
-            let rows = stmt
-                .query_map([], |row| {
-                    let mut cells = Vec::new();
-                    for i in 0..columns {
-                        let v: rusqlite::types::Value = row.get(i)?;
-                        cells.push(format!("{v:?}"));
-                    }
-                    Ok(cells.join("|"))
-                })
-                .unwrap();
-            for row in rows {
-                out.push_str(table);
-                out.push(':');
-                out.push_str(&row.unwrap());
-                out.push('\n');
-            }
-        }
-        out
+        crate::crash_trials::dump(&self.db()).unwrap()
     }
 }
