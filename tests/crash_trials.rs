@@ -142,11 +142,15 @@ pub fn dump(db: &Path) -> Result<String> {
         let columns = stmt.column_count();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            out.push_str(table);
+            // `table:` then the cells, `|` between them.
+            let mut cells = Vec::with_capacity(columns);
             for i in 0..columns {
                 let value: rusqlite::types::Value = row.get(i)?;
-                out.push_str(&format!("|{value:?}"));
+                cells.push(format!("{value:?}"));
             }
+            out.push_str(table);
+            out.push(':');
+            out.push_str(&cells.join("|"));
             out.push('\n');
         }
     }
