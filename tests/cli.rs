@@ -84,6 +84,7 @@ fn touching_a_file_rewrites_nothing_but_the_file_list() {
         .lines()
         .filter(|l| l.starts_with("notes:") || l.starts_with("cards:"))
         .collect();
+    assert!(notes_before.contains("notes:") && notes_before.contains("cards:"));
     let path = deck.join("topics/choice.md");
     let text = fs::read_to_string(&path).unwrap();
     fs::write(&path, text).unwrap();
