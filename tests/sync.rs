@@ -132,3 +132,49 @@ fn the_password_never_comes_from_the_command_line_and_a_bad_endpoint_is_refused(
     );
     assert!(!env.credentials().exists());
 }
+
+#[test]
+fn the_client_speaks_with_the_stored_key_and_maps_refusals() {
+    use skilldeck::anki::sync::client::Client;
+    use skilldeck::anki::sync::wire;
+    let server = SyncServer::start();
+    let meta = serde_json::json!({"v": wire::VERSION, "cv": wire::client_name()});
+    // The key the server gave is what authenticated calls need: `meta` answers with the
+    // collection's state (a new server's collection is empty).
+    let key = python_sha1("user:pass");
+    let mut client = Client::new(&server.endpoint, &key).unwrap();
+    let answer: serde_json::Value = client.call("meta", &meta).unwrap();
+    assert_eq!(answer["empty"], true, "{answer}");
+    assert!(answer["usn"].is_i64(), "{answer}");
+    // Another key: 403, told as a login to redo.
+    let mut stranger = Client::new(&server.endpoint, "0000").unwrap();
+    let err = stranger
+        .call::<serde_json::Value>("meta", &meta)
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.to_string().contains("run `skilldeck sync login` again"),
+        "{err}"
+    );
+    // Another device (another session) starts a sync: a step of ours in the middle of it is
+    // refused with 409, told as a sync elsewhere to wait for.
+    let mut phone = Client::new(&server.endpoint, &key).unwrap();
+    let _: serde_json::Value = phone
+        .call("start", &serde_json::json!({"minUsn": 0, "lnewer": false}))
+        .unwrap();
+    let err = client
+        .call::<serde_json::Value>("chunk", &serde_json::json!({}))
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.to_string().contains("another device is syncing with"),
+        "{err}"
+    );
+    let _: serde_json::Value = phone.call("abort", &serde_json::json!({})).unwrap();
+    // A request the server cannot read: 400, the operation failed.
+    let err = client
+        .call::<serde_json::Value>("meta", &serde_json::json!({"v": "eleven"}))
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.to_string().contains("could not do meta"), "{err}");
+}

@@ -182,7 +182,8 @@ impl Client {
     /// The error for a status the server answered with.
     fn refused(&self, method: &str, status: u16, text: &str) -> Error {
         let endpoint = &self.endpoint;
-        let detail = if text.is_empty() {
+        // The self-hosted server often sends only the status number back: no detail then.
+        let detail = if !text.chars().any(char::is_alphabetic) {
             String::new()
         } else {
             format!(" (the server said: {text})")
