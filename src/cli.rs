@@ -141,6 +141,14 @@ pub enum Command {
         #[command(subcommand)]
         action: BackupAction,
     },
+    /// Log in to an Anki sync server (AnkiWeb or a self-hosted one), or forget the login
+    ///
+    /// The collection sync itself is not there yet; the login is kept in a file only you can
+    /// read (~/.config/skilldeck/sync.json on Linux, or $SKILLDECK_SYNC_CREDENTIALS).
+    Sync {
+        #[command(subcommand)]
+        action: SyncAction,
+    },
     /// Print a shell completion script (e.g. `skilldeck completions bash > ~/.local/share/bash-completion/completions/skilldeck`)
     Completions {
         /// The shell
@@ -183,6 +191,26 @@ pub enum BackupAction {
         /// The backup's file name or date (YYYY-MM-DD) [default: the newest]
         name: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncAction {
+    /// Ask the server for a key with your user name and password, and keep the key
+    ///
+    /// The password is read from the terminal without echo, or from the first line of
+    /// standard input when that is not a terminal; never from the command line. A wrong
+    /// password stores nothing.
+    Login {
+        /// The sync server [default: AnkiWeb, https://sync.ankiweb.net/; a self-hosted one is
+        /// like http://127.0.0.1:8080/]
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        /// The account's user name (AnkiWeb: its email) [asked for when missing]
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+    /// Forget the stored login (removes the file)
+    Logout,
 }
 
 #[derive(Debug, Subcommand)]

@@ -120,6 +120,18 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
     persist(file, target)
 }
 
+/// Writes `bytes` to `target` through a partial file that only the user can read or write
+/// (mode 0600 from its creation, on Unix), whatever the target's permissions were: for secrets.
+pub fn write_private(target: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = prepare(target)?;
+    let mut file = builder(&prefix_for(target), 0o600)
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    file.write_all(bytes)
+        .map_err(|e| Error::io(file.path(), e))?;
+    persist(file, target)
+}
+
 /// Whether `name` is a partial name of this module's pattern: `.NAME.PID.RANDOM.partial`, or
 /// `.NAME.apkg.PID.partial` as earlier versions wrote for exports.
 pub fn is_partial_name(name: &OsStr) -> bool {

@@ -20,5 +20,6 @@ mod props;
 mod reimport;
 mod sched;
 mod support;
+mod sync;
 mod together;
 mod tui;

@@ -85,6 +85,11 @@ impl Env {
         self.dir.path().join(rel)
     }
 
+    /// Where this workspace's `sync login` keeps its key (never the user's own config).
+    pub fn credentials(&self) -> PathBuf {
+        self.dir.path().join("config/sync.json")
+    }
+
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("skilldeck.db")
     }
@@ -103,6 +108,7 @@ impl Env {
             .current_dir(self.dir.path())
             .env("SKILLDECK_DB", self.db())
             .env("SKILLDECK_NOW", &self.now)
+            .env("SKILLDECK_SYNC_CREDENTIALS", self.credentials())
             .env_remove("NO_COLOR")
             .output()
             .unwrap();
@@ -117,6 +123,7 @@ impl Env {
             .current_dir(self.dir.path())
             .env("SKILLDECK_DB", self.db())
             .env("SKILLDECK_NOW", &self.now)
+            .env("SKILLDECK_SYNC_CREDENTIALS", self.credentials())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -181,4 +188,89 @@ impl Env {
     pub fn dump(&self) -> String {
         crate::crash_trials::dump(&self.db()).unwrap()
     }
+}
+
+/// A real Anki sync server (`python -m anki.syncserver` from the Anki library) with one user,
+/// `user:pass`, on a free local port; stopped when dropped.
+pub struct SyncServer {
+    child: std::process::Child,
+    _base: tempfile::TempDir,
+    pub endpoint: String,
+}
+
+impl SyncServer {
+    pub fn start() -> SyncServer {
+        // A port the system says is free; released just before the server binds it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = tempfile::tempdir().unwrap();
+        let child = Command::new(python())
+            .args(["-m", "anki.syncserver"])
+            .env("SYNC_USER1", "user:pass")
+            .env("SYNC_BASE", base.path())
+            .env("SYNC_HOST", "127.0.0.1")
+            .env("SYNC_PORT", port.to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = SyncServer {
+            child,
+            _base: base,
+            endpoint: format!("http://127.0.0.1:{port}/"),
+        };
+        server.wait_until_up();
+        server
+    }
+
+    /// Polls `GET /health` until it answers 200 (a hang guard of twenty seconds: Python starts
+    /// slowly on a busy machine).
+    fn wait_until_up(&mut self) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(2)))
+            .build()
+            .into();
+        let url = format!("{}health", self.endpoint);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("the sync server exited at once: {status}");
+            }
+            if agent
+                .get(&url)
+                .call()
+                .is_ok_and(|r| r.status().as_u16() == 200)
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the sync server did not answer {url} within 20 seconds");
+    }
+}
+
+impl Drop for SyncServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The hex SHA-1 of `text`, as Python computes it (the self-hosted server's host key is the
+/// SHA-1 of `user:pass`).
+pub fn python_sha1(text: &str) -> String {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import hashlib, sys; print(hashlib.sha1(sys.argv[1].encode()).hexdigest())",
+            text,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }

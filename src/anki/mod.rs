@@ -18,5 +18,6 @@ pub mod notetypes;
 pub mod package;
 pub mod read;
 mod scheduling;
+pub mod sync;
 
 pub use export::{ExportContext, Exported, stable_id, write_package};

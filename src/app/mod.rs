@@ -17,6 +17,7 @@ mod share;
 mod stats;
 mod status;
 pub mod study;
+mod sync_login;
 
 use build::{build, compile};
 use check::check;
@@ -107,6 +108,7 @@ pub fn run(cli: Cli) -> Result<()> {
             open(Opening::CheckFirst).run(|s| settings::optimize(s, clock, deck.as_deref()))
         }
         Command::Backup { action } => backup::backup(db, action, clock),
+        Command::Sync { action } => sync_login::sync(action),
     }
 }
 
