@@ -4,7 +4,7 @@
 //! them, text output keeps the visible rest, and JSON keeps them as `\uXXXX` escapes.
 
 use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
@@ -22,11 +22,8 @@ struct Raw {
 
 /// Runs `skilldeck ARGS` in the workspace, with `input` on stdin, keeping the output's bytes.
 fn run_raw(env: &Env, args: &[&str], input: &str) -> Raw {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
-        .args(args)
-        .current_dir(env.dir.path())
-        .env("SKILLDECK_DB", env.db())
-        .env("SKILLDECK_NOW", &env.now)
+    let mut child = env
+        .command(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -396,11 +396,8 @@ fn export_without_temp_folder(env: &Env, out: &str) -> String {
     if !blocked.exists() {
         fs::write(&blocked, "not a folder").unwrap();
     }
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_skilldeck"))
-        .args(["export", "kinds", "-o", out])
-        .current_dir(env.dir.path())
-        .env("SKILLDECK_DB", env.db())
-        .env("SKILLDECK_NOW", &env.now)
+    let output = env
+        .command(&["export", "kinds", "-o", out])
         .env("TMPDIR", &blocked)
         .output()
         .unwrap();

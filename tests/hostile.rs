@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use skilldeck::anki::read::{LIMITS, Limits, Package};
@@ -16,11 +16,8 @@ use crate::support::{Env, Run};
 /// Runs `skilldeck ARGS` like `Env::run`, but kills it if it is still running after `limit`.
 fn run_within(env: &Env, args: &[&str], limit: Duration) -> Run {
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
-        .args(args)
-        .current_dir(env.dir.path())
-        .env("SKILLDECK_DB", env.db())
-        .env("SKILLDECK_NOW", &env.now)
+    let mut child = env
+        .command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -103,27 +103,27 @@ impl Env {
 
     /// Runs `skilldeck ARGS` in the workspace with its database and clock.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
-            .args(args)
+        Run::from(self.command(args).output().unwrap())
+    }
+
+    /// `skilldeck ARGS` as a command in the workspace, with its database, clock and sync
+    /// credentials file, colours allowed: every test that starts the binary starts it so.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skilldeck"));
+        cmd.args(args)
             .current_dir(self.dir.path())
             .env("SKILLDECK_DB", self.db())
             .env("SKILLDECK_NOW", &self.now)
             .env("SKILLDECK_SYNC_CREDENTIALS", self.credentials())
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap();
-        Run::from(output)
+            .env_remove("NO_COLOR");
+        cmd
     }
 
     /// Runs `skilldeck ARGS` with `input` on its standard input.
     pub fn run_input(&self, args: &[&str], input: &str) -> Run {
         use std::io::Write as _;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("SKILLDECK_DB", self.db())
-            .env("SKILLDECK_NOW", &self.now)
-            .env("SKILLDECK_SYNC_CREDENTIALS", self.credentials())
+        let mut child = self
+            .command(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -4,7 +4,7 @@
 //! reviews, replayed through FSRS, give.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use skilldeck::sched::card::{CardState, replay};
@@ -54,12 +54,9 @@ fn drive_from(
     undo_one_in: u64,
     start: Option<&std::sync::Barrier>,
 ) -> Session {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skilldeck"))
-        .args(["review", "--plain"])
+    let mut child = env
+        .command(&["review", "--plain"])
         .args(args)
-        .current_dir(env.dir.path())
-        .env("SKILLDECK_DB", env.db())
-        .env("SKILLDECK_NOW", &env.now)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
