@@ -141,13 +141,29 @@ pub enum Command {
         #[command(subcommand)]
         action: BackupAction,
     },
-    /// Log in to an Anki sync server (AnkiWeb or a self-hosted one), or forget the login
+    /// Sync with an Anki sync server: the phone and the terminal share one study history
     ///
-    /// The collection sync itself is not there yet; the login is kept in a file only you can
-    /// read (~/.config/skilldeck/sync.json on Linux, or $SKILLDECK_SYNC_CREDENTIALS).
+    /// A normal (incremental) sync: pulls the reviews other devices made on skilldeck's cards
+    /// and replays them, pushes skilldeck's notes, card states and reviews; the user's other
+    /// Anki decks are left alone. Log in first with `skilldeck sync login`. The login is kept in
+    /// a file only you can read (~/.config/skilldeck/sync.json on Linux, or
+    /// $SKILLDECK_SYNC_CREDENTIALS).
+    #[command(args_conflicts_with_subcommands = true)]
     Sync {
         #[command(subcommand)]
-        action: SyncAction,
+        action: Option<SyncAction>,
+        /// Deck ids to sync [default: every deck in the database]
+        #[arg(value_name = "DECK")]
+        decks: Vec<String>,
+        /// When only a full sync is possible: replace skilldeck's copy of the server's
+        /// collection with the server's (skilldeck's notes and reviews are then sent again;
+        /// nothing of the server's is lost)
+        #[arg(long, conflicts_with = "full_upload")]
+        full_download: bool,
+        /// When only a full sync is possible: replace the server's collection with skilldeck's
+        /// decks. Every other device must then download it, and loses what it had not synced
+        #[arg(long)]
+        full_upload: bool,
     },
     /// Print a shell completion script (e.g. `skilldeck completions bash > ~/.local/share/bash-completion/completions/skilldeck`)
     Completions {

@@ -21,5 +21,6 @@ mod reimport;
 mod sched;
 mod support;
 mod sync;
+mod sync_collection;
 mod together;
 mod tui;

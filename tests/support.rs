@@ -191,15 +191,28 @@ impl Env {
 }
 
 /// A real Anki sync server (`python -m anki.syncserver` from the Anki library) with one user,
-/// `user:pass`, on a free local port; stopped when dropped.
+/// `user:pass`, on a free local port; stopped when dropped. Its log (one line per call) is kept
+/// in its folder.
 pub struct SyncServer {
     child: std::process::Child,
-    _base: tempfile::TempDir,
+    base: tempfile::TempDir,
+    port: u16,
     pub endpoint: String,
 }
 
 impl SyncServer {
+    /// A server on the machine's clock.
     pub fn start() -> SyncServer {
+        SyncServer::launch(None)
+    }
+
+    /// A server whose clock starts at `now` (RFC 3339) and runs on from there, as a test's
+    /// `SKILLDECK_NOW` says: the protocol refuses clocks more than five minutes apart.
+    pub fn start_at(now: &str) -> SyncServer {
+        SyncServer::launch(Some(now))
+    }
+
+    fn launch(now: Option<&str>) -> SyncServer {
         // A port the system says is free; released just before the server binds it.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -207,24 +220,74 @@ impl SyncServer {
             .unwrap()
             .port();
         let base = tempfile::tempdir().unwrap();
-        let child = Command::new(python())
-            .args(["-m", "anki.syncserver"])
-            .env("SYNC_USER1", "user:pass")
-            .env("SYNC_BASE", base.path())
-            .env("SYNC_HOST", "127.0.0.1")
-            .env("SYNC_PORT", port.to_string())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let child = SyncServer::spawn(base.path(), port, now);
         let mut server = SyncServer {
             child,
-            _base: base,
+            base,
+            port,
             endpoint: format!("http://127.0.0.1:{port}/"),
         };
         server.wait_until_up();
         server
+    }
+
+    fn spawn(base: &Path, port: u16, now: Option<&str>) -> std::process::Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(base.join("server.log"))
+            .unwrap();
+        let mut cmd = match now {
+            Some(now) => {
+                let at = chrono::DateTime::parse_from_rfc3339(now)
+                    .unwrap()
+                    .with_timezone(&chrono::Utc);
+                let mut cmd = Command::new("faketime");
+                cmd.arg("-f")
+                    .arg(at.format("@%Y-%m-%d %H:%M:%S").to_string())
+                    .arg(python());
+                cmd
+            }
+            None => Command::new(python()),
+        };
+        // Its own process group: faketime runs the server as a child, and a stop must reach
+        // both.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        cmd.args(["-m", "anki.syncserver"])
+            .env("SYNC_USER1", "user:pass")
+            .env("SYNC_BASE", base.join("data"))
+            .env("SYNC_HOST", "127.0.0.1")
+            .env("SYNC_PORT", port.to_string())
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .stdin(std::process::Stdio::null())
+            // The server logs each call on standard output.
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    }
+
+    /// Stops the server and starts it again on the same port and data with its clock at `now`
+    /// (a simulated day later).
+    pub fn restart_at(&mut self, now: &str) {
+        self.stop();
+        self.child = SyncServer::spawn(self.base.path(), self.port, Some(now));
+        self.wait_until_up();
+    }
+
+    /// The calls the server has answered so far (`meta`, `start`, …), in order.
+    pub fn calls(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(self.base.path().join("server.log")).unwrap_or_default();
+        log.lines()
+            .filter(|l| l.contains("finished"))
+            .filter_map(|l| {
+                let at = l.find("\"/sync/").or_else(|| l.find("\"/msync/"))? + 1;
+                let rest = &l[at..];
+                let uri = &rest[..rest.find('"')?];
+                Some(uri.rsplit('/').next().unwrap_or(uri).to_owned())
+            })
+            .collect()
     }
 
     /// Polls `GET /health` until it answers 200 (a hang guard of twenty seconds: Python starts
@@ -253,10 +316,26 @@ impl SyncServer {
     }
 }
 
-impl Drop for SyncServer {
-    fn drop(&mut self) {
+impl SyncServer {
+    /// Stops the server's whole process group and waits until its port is free.
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SyncServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -18,7 +18,7 @@ use serde_json::json;
 use super::media::{Media, collect_media};
 use super::note_rows::{KeptTypes, Outside, Shared, SkillOut, note_place, note_row, tag_part};
 use super::notetypes::NoteType;
-use super::package::{Col, Collection, NoteRow};
+use super::package::{CardRow, Col, Collection, NoteRow, RevlogRow};
 use super::scheduling::{card_row, revlog};
 use crate::error::Result;
 use crate::store::export::{ExportCard, ExportDeck, ExportNote, ExportReview};
@@ -46,6 +46,9 @@ pub struct ExportContext {
     pub with_scheduling: bool,
     pub desired_retention: f32,
     pub decay: f32,
+    /// The collection's creation day when it is fixed elsewhere (a sync server's collection):
+    /// review cards' due days count from it. `None`: the day before anything scheduled.
+    pub creation: Option<Day>,
 }
 
 impl ExportContext {
@@ -68,6 +71,30 @@ pub struct Exported {
     pub media: usize,
 }
 
+/// Where an export's rows go: a collection file for a package, or memory for a sync. Each
+/// table's rows come in ascending id order.
+pub trait RowSink: Send {
+    fn col(&mut self, col: &Col) -> Result<()>;
+    fn notes(&mut self, rows: &[NoteRow]) -> Result<()>;
+    fn cards(&mut self, rows: &[CardRow]) -> Result<()>;
+    fn revlog(&mut self, rows: &[RevlogRow]) -> Result<()>;
+}
+
+impl RowSink for Collection {
+    fn col(&mut self, col: &Col) -> Result<()> {
+        Collection::col(self, col)
+    }
+    fn notes(&mut self, rows: &[NoteRow]) -> Result<()> {
+        Collection::notes(self, rows)
+    }
+    fn cards(&mut self, rows: &[CardRow]) -> Result<()> {
+        Collection::cards(self, rows)
+    }
+    fn revlog(&mut self, rows: &[RevlogRow]) -> Result<()> {
+        Collection::revlog(self, rows)
+    }
+}
+
 /// Writes the package of a deck to `out`, consuming its notes and cards.
 pub fn write_package(
     out: &Path,
@@ -77,6 +104,22 @@ pub fn write_package(
     reviews: &[ExportReview],
     ctx: &ExportContext,
 ) -> Result<Exported> {
+    let mut collection = Collection::create(out)?;
+    let (exported, media_files) = write_rows(&mut collection, deck, notes, cards, reviews, ctx)?;
+    collection.write_package(out, &media_files)?;
+    Ok(exported)
+}
+
+/// Makes every row of a deck's collection into `sink`, consuming its notes and cards. Returns
+/// what was made and the media files the notes refer to (name inside Anki, file on disk).
+pub fn write_rows(
+    sink: &mut impl RowSink,
+    deck: &ExportDeck,
+    notes: Vec<ExportNote>,
+    cards: Vec<ExportCard>,
+    reviews: &[ExportReview],
+    ctx: &ExportContext,
+) -> Result<(Exported, Vec<(String, std::path::PathBuf)>)> {
     let Media {
         per_note: media_names,
         files: media_files,
@@ -94,29 +137,27 @@ pub fn write_package(
         },
     };
     let ids = Ids::assign(&shared, &notes, &cards);
-    let earliest = creation_day(&cards, ctx);
+    let earliest = ctx.creation.unwrap_or_else(|| creation_day(&cards, ctx));
 
-    let mut collection = Collection::create(out)?;
-    collection.col(&col_row(&tree, &kept, &ids, cards.len(), earliest, ctx))?;
+    sink.col(&col_row(&tree, &kept, &ids, cards.len(), earliest, ctx))?;
     let mut exported = Exported {
         notes: ids.notes.len(),
         cards: ids.cards.len(),
         reviews: 0,
         media: media_files.len(),
     };
-    write_cards(&mut collection, &ids.cards, earliest, ctx)?;
+    write_cards(sink, &ids.cards, earliest, ctx)?;
     if ctx.with_scheduling {
         let card_ids: HashMap<i64, i64> = ids.cards.iter().map(|c| (c.card.pk, c.id)).collect();
         // In time order, which is id order.
         let rows = revlog(reviews, &card_ids, &cards, ctx);
-        collection.revlog(&rows)?;
+        sink.revlog(&rows)?;
         exported.reviews = rows.len();
     }
     let note_ids = ids.notes;
     drop(cards);
-    write_notes(&mut collection, &shared, notes, &note_ids)?;
-    collection.write_package(out, &media_files)?;
-    Ok(exported)
+    write_notes(sink, &shared, notes, &note_ids)?;
+    Ok((exported, media_files))
 }
 
 /// The package's Anki decks — the root, and one per domain that has notes — and what every
@@ -331,7 +372,7 @@ fn col_row(
 
 /// The cards in id order, made a batch at a time.
 fn write_cards(
-    collection: &mut Collection,
+    collection: &mut impl RowSink,
     plan: &[CardPlan<'_>],
     earliest: Day,
     ctx: &ExportContext,
@@ -351,7 +392,7 @@ fn write_cards(
 /// The notes in id order: each batch is rendered on all cores while the one before is written,
 /// and its Markdown freed once rendered.
 fn write_notes(
-    collection: &mut Collection,
+    collection: &mut impl RowSink,
     shared: &Shared<'_>,
     notes: Vec<ExportNote>,
     ids: &HashMap<i64, i64>,

@@ -20,4 +20,4 @@ pub mod read;
 mod scheduling;
 pub mod sync;
 
-pub use export::{ExportContext, Exported, stable_id, write_package};
+pub use export::{ExportContext, Exported, RowSink, stable_id, write_package, write_rows};

@@ -166,6 +166,7 @@ mod tests {
             with_scheduling: true,
             desired_retention: 0.9,
             decay: 0.2,
+            creation: None,
         };
         let cards: Vec<ExportCard> = (1..=3)
             .map(|pk| ExportCard {

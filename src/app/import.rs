@@ -30,10 +30,56 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
     // Everything from here is read and written under the write lock, so an answer or another
     // import committed meanwhile is neither missed nor added twice.
     let tx = store::write(conn)?;
-    let settings = Settings::load(conn)?;
+    let merged = merge(&tx, &history, now)?;
+    tx.commit()?;
+    let _ = writeln!(
+        crate::sanitize::stdout(),
+        "{}: added {} review(s) to {} card(s); skipped {} already known; {} note(s) in the file match no skilldeck note{}",
+        package.name(),
+        merged.added,
+        merged.cards,
+        merged.skipped,
+        merged.unmatched_notes,
+        if merged.unmatched_reviews > 0 {
+            format!(
+                " ({} review(s) of theirs not imported)",
+                merged.unmatched_reviews
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+/// What merging an Anki history did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// Reviews added.
+    pub added: usize,
+    /// Cards that got one, their state replayed.
+    pub cards: usize,
+    /// Reviews we had already.
+    pub skipped: usize,
+    /// Their notes that match none of ours.
+    pub unmatched_notes: usize,
+    /// Their reviews of cards that are not ours.
+    pub unmatched_reviews: usize,
+}
+
+/// Merges the reviews of an Anki collection's `history` into ours, inside the caller's write
+/// transaction. Notes are matched by GUID and cards by ordinal; each review not yet known is
+/// added (source `anki`), and every card that got one has its state recomputed by replaying
+/// FSRS over its whole history in time order. Shared by `import` and `sync`.
+pub(crate) fn merge(
+    tx: &rusqlite::Transaction<'_>,
+    history: &import::History,
+    now: DateTime<FixedOffset>,
+) -> Result<Merged> {
+    let settings = Settings::load(tx)?;
 
     // Ours: GUID → note, (note, ord) → card and its deck.
-    let index = imports::card_index(&tx)?;
+    let index = imports::card_index(tx)?;
     let (guid_to_note, card_of) = (&index.note_of_guid, &index.card_of);
     let their_note: HashMap<i64, &str> = history
         .notes
@@ -58,7 +104,7 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
 
     // What we know already: the Anki ids we imported, and where copies of our reviews can be.
     let mut known = Known::new(
-        imports::review_keys(&tx)?
+        imports::review_keys(tx)?
             .into_iter()
             .map(|k| OurReview {
                 card: k.card,
@@ -89,10 +135,10 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
 
     let mut cards: Vec<(i64, i64)> = touched.iter().map(|(&c, &d)| (c, d)).collect();
     cards.sort_unstable();
-    let new_elapsed = replay_cards(&tx, &cards, &adding, &settings, now)?;
+    let new_elapsed = replay_cards(tx, &cards, &adding, &settings, now)?;
     for ((card, r), &days) in adding.iter().zip(&new_elapsed) {
         imports::add_anki_review(
-            &tx,
+            tx,
             &imports::AnkiAnswer {
                 card: *card,
                 anki_id: r.id,
@@ -102,19 +148,13 @@ pub fn import(store: &Store, file: &Path, now: DateTime<FixedOffset>) -> Result<
             },
         )?;
     }
-    tx.commit()?;
-    let _ = writeln!(
-        crate::sanitize::stdout(),
-        "{}: added {added} review(s) to {} card(s); skipped {skipped} already known; {unmatched_notes} note(s) in the file match no skilldeck note{}",
-        package.name(),
-        touched.len(),
-        if unmatched_reviews > 0 {
-            format!(" ({unmatched_reviews} review(s) of theirs not imported)")
-        } else {
-            String::new()
-        }
-    );
-    Ok(())
+    Ok(Merged {
+        added,
+        cards: touched.len(),
+        skipped,
+        unmatched_notes,
+        unmatched_reviews,
+    })
 }
 
 /// `skilldeck import --to-markdown FILE DIR`.

@@ -17,7 +17,7 @@ mod share;
 mod stats;
 mod status;
 pub mod study;
-mod sync_login;
+mod sync;
 
 use build::{build, compile};
 use check::check;
@@ -108,7 +108,23 @@ pub fn run(cli: Cli) -> Result<()> {
             open(Opening::CheckFirst).run(|s| settings::optimize(s, clock, deck.as_deref()))
         }
         Command::Backup { action } => backup::backup(db, action, clock),
-        Command::Sync { action } => sync_login::sync(action),
+        Command::Sync {
+            action: Some(action),
+            ..
+        } => sync::account(action),
+        Command::Sync {
+            action: None,
+            decks,
+            full_download,
+            full_upload,
+        } => open(Opening::CheckFirst).run(|s| {
+            sync::sync(
+                s,
+                &decks,
+                sync::Full::from_flags(full_download, full_upload),
+                clock,
+            )
+        }),
     }
 }
 

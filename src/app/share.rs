@@ -70,6 +70,7 @@ pub fn export(
         with_scheduling,
         desired_retention: scheduler.desired_retention(),
         decay: scheduler.decay(),
+        creation: None,
     };
     let written = anki::write_package(&out, &deck, notes, cards, &reviews, &ctx)?;
     let _ = writeln!(

@@ -216,6 +216,19 @@ pub fn notes_and_cards(
     Ok((found, read))
 }
 
+/// A deck's live notes and cards read on `conn`, inside the caller's transaction (a sync reads
+/// what it has just merged, before committing).
+pub fn notes_and_cards_in(
+    conn: &Connection,
+    deck: i64,
+    today: i64,
+) -> Result<(Vec<ExportNote>, Vec<ExportCard>)> {
+    let found = notes(conn, deck)?;
+    let mut read = cards(conn, deck, today)?;
+    in_note_order(&mut read, &found);
+    Ok((found, read))
+}
+
 /// Sorts cards in the order of `notes` (by note, then ordinal).
 fn in_note_order(cards: &mut [ExportCard], notes: &[ExportNote]) {
     let order: HashMap<i64, usize> = notes.iter().enumerate().map(|(i, n)| (n.pk, i)).collect();

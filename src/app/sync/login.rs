@@ -10,8 +10,8 @@ use crate::anki::sync::credentials::{self, Credentials};
 use crate::cli::SyncAction;
 use crate::error::{Error, Result};
 
-/// Runs a `sync` subcommand.
-pub fn sync(action: SyncAction) -> Result<()> {
+/// Runs `sync login` or `sync logout`.
+pub fn account(action: SyncAction) -> Result<()> {
     match action {
         SyncAction::Login { endpoint, user } => login(endpoint.as_deref(), user),
         SyncAction::Logout => logout(),

@@ -1,0 +1,303 @@
+//! One normal sync, start to finish. Everything local happens in one write transaction that is
+//! committed only after the server's `finish`: a sync that fails anywhere (the server busy
+//! with another device, a failed sanity check, a dropped connection, an answer that makes no
+//! sense) is aborted on the server and leaves the database as it was.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{ours, theirs};
+use crate::anki::sync::client::Client;
+use crate::anki::sync::credentials;
+use crate::anki::sync::protocol::{Meta, Session};
+use crate::app::import::merge;
+use crate::error::{Error, Result};
+use crate::store::{self, Store, sync_state};
+
+/// How far the server's clock may be from ours, as Anki allows.
+const MAX_CLOCK_SKEW_SECS: i64 = 300;
+/// Rows per `applyChunk` call.
+const CHUNK_ROWS: usize = 2_000;
+
+/// A full sync the user asked for, when only a full sync is possible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    No,
+    Download,
+    Upload,
+}
+
+impl Full {
+    pub fn from_flags(download: bool, upload: bool) -> Full {
+        match (download, upload) {
+            (true, _) => Full::Download,
+            (false, true) => Full::Upload,
+            _ => Full::No,
+        }
+    }
+}
+
+/// Progress lines on standard error while a sync runs, when it is a terminal.
+struct Progress {
+    on: bool,
+}
+
+impl Progress {
+    fn say(&self, text: &str) {
+        if self.on {
+            let mut err = crate::sanitize::stderr();
+            let _ = write!(err, "\r\x1b[2Ksync: {text}");
+            let _ = err.flush();
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            let mut err = crate::sanitize::stderr();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}
+
+/// What one sync did, for the closing line.
+#[derive(Debug, Default)]
+struct Summary {
+    pulled_reviews: usize,
+    added_reviews: usize,
+    replayed_cards: usize,
+    sent_notes: usize,
+    sent_cards: usize,
+    sent_reviews: usize,
+    suspended: usize,
+}
+
+/// `skilldeck sync [DECK...]`.
+pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffset>) -> Result<()> {
+    let path = credentials::path()?;
+    let login = credentials::load(&path)?.ok_or_else(|| {
+        Error::user("not logged in to a sync server: run `skilldeck sync login` first")
+    })?;
+    warn_if_plain(&login.endpoint);
+    let conn = store.conn();
+    let ids = ours::deck_ids(conn, decks)?;
+    if ids.is_empty() {
+        return Err(Error::user(
+            "there is no deck to sync: build one first with `skilldeck build DECK_DIR`",
+        ));
+    }
+    let progress = Progress {
+        on: std::io::stderr().is_terminal(),
+    };
+    let mut client = Client::new(&login.endpoint, &login.key)?;
+    let mut session = Session::new(&mut client);
+    progress.say("asking the server what changed…");
+    let meta = session.meta()?;
+    if !meta.cont {
+        return Err(Error::user(format!(
+            "the sync server refused to sync: {}",
+            if meta.msg.is_empty() {
+                "no reason given"
+            } else {
+                &meta.msg
+            }
+        )));
+    }
+    if (meta.ts - now.timestamp()).abs() > MAX_CLOCK_SKEW_SECS {
+        return Err(Error::user(format!(
+            "this computer's clock is {} seconds off the sync server's; set the clock right and sync again",
+            (meta.ts - now.timestamp()).abs()
+        )));
+    }
+    let state =
+        sync_state::state(conn)?.filter(|s| s.endpoint == login.endpoint && s.user == login.user);
+    if let Some(state) = &state
+        && state.scm != meta.scm
+    {
+        progress.done();
+        return match full {
+            Full::No => Err(Error::user(format!(
+                "the collection on {} was replaced (a full sync from another device), so only a full sync is possible now. \
+                 `skilldeck sync --full-download` takes the server's collection and then sends skilldeck's decks and reviews again (nothing is lost on the server); \
+                 `skilldeck sync --full-upload` replaces the server's collection with skilldeck's decks, and every other device loses what it had not synced",
+                login.endpoint
+            ))),
+            Full::Download | Full::Upload => Err(Error::user(
+                "full syncs are not supported by this version of skilldeck yet; sync the other devices, then use Anki's \"Check Database\" there or log in again with `skilldeck sync login` to start afresh",
+            )),
+        };
+    }
+    let mark = sync_state::local_mark(conn)?;
+    if let Some(state) = &state
+        && state.server_mod == meta.modified
+        && state.local_mark == mark
+    {
+        progress.done();
+        let _ = writeln!(
+            crate::sanitize::stdout(),
+            "Already in sync with {}: nothing changed on either side.",
+            login.endpoint
+        );
+        return Ok(());
+    }
+
+    let tx = store::write(conn)?;
+    let result = normal(
+        &tx,
+        &mut session,
+        &meta,
+        state.as_ref(),
+        &ids,
+        now,
+        &progress,
+    );
+    progress.done();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            session.abort();
+            drop(tx);
+            return Err(e);
+        }
+    };
+    // The server has committed; now ours. The state and the mirror are written in this same
+    // transaction, so either both sides moved on or the next sync finds out what is missing.
+    let mut saved = sync_state::state(&tx)?.unwrap_or_default();
+    saved.endpoint = login.endpoint.clone();
+    saved.user = login.user.clone();
+    saved.local_mark = sync_state::local_mark(&tx)?;
+    sync_state::save_state(&tx, &saved)?;
+    tx.commit()?;
+    let s = summary;
+    let _ = writeln!(
+        crate::sanitize::stdout(),
+        "Synced with {}: pulled {} review(s) ({} new, {} card(s) replayed); sent {} note(s), {} card state(s), {} review(s){}.",
+        login.endpoint,
+        s.pulled_reviews,
+        s.added_reviews,
+        s.replayed_cards,
+        s.sent_notes,
+        s.sent_cards,
+        s.sent_reviews,
+        if s.suspended > 0 {
+            format!("; suspended {} card(s) of retired notes", s.suspended)
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+/// The calls of a normal sync, from `start` to `finish`, with the local side written into `tx`.
+fn normal(
+    tx: &rusqlite::Transaction<'_>,
+    session: &mut Session<'_>,
+    meta: &Meta,
+    state: Option<&sync_state::State>,
+    ids: &[String],
+    now: DateTime<FixedOffset>,
+    progress: &Progress,
+) -> Result<Summary> {
+    if state.is_none() {
+        // Another account, or the first sync: start from nothing.
+        sync_state::forget(tx)?;
+    }
+    let min_usn = state.map_or(0, |s| s.next_usn);
+    let mut crt = state.map_or(0, |s| s.crt);
+    let mut summary = Summary::default();
+
+    let graves = session.start(min_usn)?;
+    theirs::bury(tx, &graves)?;
+
+    // Note types, decks and options first: they do not depend on card states or the
+    // collection's creation time.
+    progress.say("making skilldeck's decks…");
+    let first = ours::make(tx, ids, crt.max(1), now)?;
+    let objects = ours::outgoing(tx, &first, meta.usn, now.timestamp())?;
+    let mut record_objects = ours::Outgoing {
+        changes: objects.changes.clone(),
+        record: objects
+            .record
+            .iter()
+            .filter(|(k, ..)| matches!(*k, "model" | "deck" | "dconf"))
+            .cloned()
+            .collect(),
+        ..Default::default()
+    };
+    let server_changes = session.apply_changes(&objects.changes)?;
+    theirs::objects(tx, &server_changes)?;
+    if let Some(server_crt) = server_changes.crt {
+        crt = server_crt;
+    }
+    ours::record(tx, &record_objects)?;
+    record_objects.record.clear();
+
+    // The server's rows.
+    let mut pulled = theirs::Pulled::default();
+    loop {
+        progress.say(&format!(
+            "receiving: {} note(s), {} card(s), {} review(s)…",
+            pulled.notes,
+            pulled.cards,
+            pulled.reviews.len()
+        ));
+        let chunk = session.chunk()?;
+        theirs::rows(tx, &chunk, now.timestamp_millis(), &mut pulled)?;
+        if chunk.done {
+            break;
+        }
+    }
+    summary.pulled_reviews = pulled.reviews.len();
+    let history = theirs::history(tx, std::mem::take(&mut pulled.reviews))?;
+    let merged = merge(tx, &history, now)?;
+    summary.added_reviews = merged.added;
+    summary.replayed_cards = merged.cards;
+
+    // Ours, with the merged states, due days counted from the server's creation day.
+    progress.say("comparing skilldeck's notes and cards…");
+    let rows = ours::make(tx, ids, crt, now)?;
+    let mut out = ours::outgoing(tx, &rows, meta.usn, now.timestamp())?;
+    out.record.retain(|(k, ..)| matches!(*k, "note" | "card"));
+    summary.sent_notes = out.chunk.notes.len();
+    summary.sent_cards = out.chunk.cards.len();
+    summary.sent_reviews = out.chunk.revlog.len();
+    summary.suspended = out.suspended;
+    ours::record(tx, &out)?;
+    let total = summary.sent_notes + summary.sent_cards + summary.sent_reviews;
+    let mut sent = 0;
+    for chunk in ours::chunks(std::mem::take(&mut out.chunk), CHUNK_ROWS) {
+        progress.say(&format!("sending: {sent} of {total} row(s)…"));
+        sent += chunk.notes.len() + chunk.cards.len() + chunk.revlog.len();
+        session.apply_chunk(&chunk)?;
+    }
+
+    progress.say("checking…");
+    session.sanity_check(sync_state::counts(tx)?)?;
+    let server_mod = session.finish()?;
+    sync_state::save_state(
+        tx,
+        &sync_state::State {
+            endpoint: String::new(),
+            user: String::new(),
+            scm: meta.scm,
+            server_mod,
+            next_usn: meta.usn + 1,
+            crt,
+            local_mark: String::new(),
+            synced_at: now.timestamp_millis(),
+            media_usn: state.map_or(0, |s| s.media_usn),
+        },
+    )?;
+    Ok(summary)
+}
+
+/// Plain http sends the key readable on the way: fine on this machine or a private network.
+fn warn_if_plain(endpoint: &str) {
+    if endpoint.to_ascii_lowercase().starts_with("http://") {
+        let _ = writeln!(
+            crate::sanitize::stderr(),
+            "warning: {endpoint} is plain http: the key and your reviews travel unencrypted; use it only on this computer or a private network"
+        );
+    }
+}

@@ -1,0 +1,120 @@
+"""Plays the phone in skilldeck's sync tests: an Anki collection that syncs with the same
+server through the Anki library, studies with Anki's own FSRS scheduler, and reports what it
+holds.
+
+Usage: phone.py COLLECTION ENDPOINT USER PASSWORD COMMAND...
+
+Commands, run in order:
+  sync          a sync as Anki does it; a fresh phone downloads the server's collection first;
+                prints {"required": ...} with what the sync needed before it ran
+  setup         FSRS on, no learning steps, high daily limits, on every deck option group
+  study N       answers N due or new cards of the skilldeck deck tree (ratings in a fixed
+                pattern), as now
+  dump          prints JSON: notes, cards (with FSRS memory), review log, decks, check database
+The clock is the caller's (the tests run this under faketime).
+"""
+
+import json
+import sys
+
+from anki.collection import Collection
+from anki.scheduler_pb2 import CardAnswer
+from anki.sync_pb2 import SyncAuth
+
+RATINGS = [CardAnswer.GOOD, CardAnswer.AGAIN, CardAnswer.GOOD, CardAnswer.EASY, CardAnswer.HARD, CardAnswer.GOOD]
+REQUIRED = {0: "no_changes", 1: "normal", 2: "full", 3: "full_download", 4: "full_upload"}
+
+
+def sync(col, endpoint, user, password):
+    auth = col.sync_login(user, password, endpoint)
+    auth = SyncAuth(hkey=auth.hkey, endpoint=endpoint)
+    status = col.sync_status(auth)
+    required = REQUIRED.get(status.required, str(status.required))
+    if required in ("full", "full_download") and col.card_count() == 0:
+        col.close_for_full_sync()
+        col.full_upload_or_download(auth=auth, server_usn=None, upload=False)
+        col.reopen(after_full_sync=True)
+        required = "full_download"
+    elif required != "no_changes":
+        out = col.sync_collection(auth, False)
+        if out.required not in (0, 1):
+            raise SystemExit(f"the phone was asked for a full sync: {out.required}")
+    return {"required": required}
+
+
+def setup(col):
+    col.set_config("fsrs", True)
+    for conf in col.decks.all_config():
+        conf["new"]["delays"] = []
+        conf["lapse"]["delays"] = []
+        conf["new"]["perDay"] = 9999
+        conf["rev"]["perDay"] = 9999
+        col.decks.update_config(conf)
+    return {}
+
+
+def study(col, count):
+    roots = [d.id for d in col.decks.all_names_and_ids() if d.name != "Default" and "::" not in d.name]
+    col.decks.select(roots[0])
+    done = []
+    turn = len(col.db.list("select id from revlog"))
+    while len(done) < count:
+        queued = col.sched.get_queued_cards(fetch_limit=1)
+        if not queued.cards:
+            break
+        card = col.get_card(queued.cards[0].card.id)
+        card.start_timer()
+        rating = RATINGS[turn % len(RATINGS)]
+        turn += 1
+        states = col._backend.get_scheduling_states(card.id)
+        col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
+        done.append(card.id)
+    return {"answered": len(done)}
+
+
+def dump(col):
+    notes = []
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        notes.append({"guid": note.guid, "notetype": note.note_type()["name"],
+                      "fields": dict(note.items()), "tags": sorted(note.tags)})
+    cards = []
+    for cid in col.find_cards(""):
+        card = col.get_card(cid)
+        memory = card.memory_state
+        cards.append({
+            "id": cid, "guid": card.note().guid, "ord": card.ord, "deck": col.decks.name(card.did),
+            "queue": card.queue, "type": card.type, "due": card.due, "ivl": card.ivl, "reps": card.reps,
+            "s": memory.stability if memory else None, "d": memory.difficulty if memory else None,
+        })
+    revlog = [{"id": r[0], "cid": r[1], "ease": r[2], "type": r[3]}
+              for r in col.db.all("select id, cid, ease, type from revlog order by id")]
+    message, ok = col.fix_integrity()
+    return {"notes": sorted(notes, key=lambda n: n["guid"]), "cards": cards, "revlog": revlog,
+            "check": {"ok": ok, "message": message},
+            "decks": sorted(d.name for d in col.decks.all_names_and_ids())}
+
+
+def main(path, endpoint, user, password, commands):
+    col = Collection(path)
+    out = {}
+    try:
+        while commands:
+            command = commands.pop(0)
+            if command == "sync":
+                out["sync"] = sync(col, endpoint, user, password)
+            elif command == "setup":
+                setup(col)
+            elif command == "study":
+                out["study"] = study(col, int(commands.pop(0)))
+            elif command == "dump":
+                out["dump"] = dump(col)
+            else:
+                raise SystemExit(f"unknown command {command}")
+    finally:
+        col.close()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
