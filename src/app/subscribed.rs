@@ -133,9 +133,9 @@ pub fn remove(
     let what =
         format!("deck `{id}` and its history: {note_count} note(s), {reviews} review(s){files}");
     if !yes && !confirm(&what)? {
-        return Err(Error::user(format!(
-            "not confirmed: nothing was deleted (`--yes` purges without asking)"
-        )));
+        return Err(Error::user(
+            "not confirmed: nothing was deleted (`--yes` purges without asking)",
+        ));
     }
     let tx = store::write(conn)?;
     subscriptions::purge(&tx, stored.pk)?;
