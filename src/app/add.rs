@@ -101,7 +101,8 @@ fn classify(source: &str) -> Result<Source> {
 /// The id in a deck folder's deck.toml.
 fn deck_id_of(dir: &Path, source: &str) -> Result<DeckId> {
     let path = dir.join("deck.toml");
-    let meta = fs::metadata(&path).map_err(|_| {
+    // The entry itself: a deck.toml linking elsewhere is refused, not followed.
+    let meta = fs::symlink_metadata(&path).map_err(|_| {
         Error::user(format!(
             "{source} is not a skilldeck deck: there is no deck.toml at its top"
         ))
