@@ -99,4 +99,6 @@ fn purging_asks_first_then_deletes_the_history_and_the_clone() {
     assert!(out.contains("purged deck `one`"), "{out}");
     assert!(one.join("deck.toml").is_file());
     assert_eq!(count(&env, "SELECT count(*) FROM reviews"), 0);
+    let run = env.run(&["status"]);
+    assert!(run.stderr.contains("no deck to study"), "{run:?}");
 }
