@@ -34,6 +34,40 @@ pub enum Command {
         #[arg(value_name = "DECK_DIR")]
         decks: Vec<PathBuf>,
     },
+    /// Add a community deck: a git URL, a deck folder, or an Anki package (.apkg), then build it
+    ///
+    /// A git deck is cloned, and a package converted (as `import --to-markdown` does), into a
+    /// folder beside the database; a deck folder is built where it is. `build`, `review` and
+    /// `update` include the deck from then on.
+    Add {
+        /// A git URL (https, ssh, git, file, or a local repository), a deck folder, or an .apkg
+        #[arg(value_name = "SOURCE")]
+        source: String,
+    },
+    /// List every deck: id, name, version, notes, cards, last update, source
+    Decks,
+    /// Fetch new versions of added decks (fast-forward only), rebuild, and say what changed
+    ///
+    /// Prints the version (old → new) and every note added, changed and retired, by id; cards
+    /// keep their history. A clone with local edits is left as it is: the update stops and says
+    /// what to do.
+    Update {
+        /// Deck ids [default: every added deck]
+        #[arg(value_name = "DECK")]
+        decks: Vec<String>,
+    },
+    /// Stop scheduling a deck; its history stays unless --purge
+    Remove {
+        /// Deck id
+        deck: String,
+        /// Also delete its notes, cards and review history (and the folder skilldeck keeps for
+        /// it); asks first
+        #[arg(long)]
+        purge: bool,
+        /// With --purge: do not ask
+        #[arg(long, requires = "purge")]
+        yes: bool,
+    },
     /// Lint decks and report outline coverage; exits 1 when a deck has errors
     ///
     /// Reads the folders only; the database is not touched.

@@ -288,7 +288,7 @@ fn a_database_from_a_newer_skilldeck_is_refused() {
     }
     let run = env.run(&["build", "decks/kinds"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("the database has schema version 42, newer than this skilldeck knows (3); upgrade skilldeck"), "{}", run.stderr);
+    assert!(run.stderr.contains("the database has schema version 42, newer than this skilldeck knows (5); upgrade skilldeck"), "{}", run.stderr);
 }
 
 #[test]

@@ -137,7 +137,24 @@ pub fn dump(db: &Path) -> Result<String> {
         "notes",
         "cards",
         "reviews",
+        "subscriptions",
+        "sync_state",
+        "sync_notes",
+        "sync_cards",
+        "sync_revlog",
+        "sync_graves",
+        "sync_objects",
+        "sync_pushed",
     ] {
+        // Tables of a later schema are missing from an older database.
+        let exists: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            continue;
+        }
         let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query([])?;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod community;
 mod crash;
 mod crash_trials;
 mod damage;

@@ -4,11 +4,13 @@
 //! through [`Database::run`], which turns damage into one plain message and makes the daily
 //! backup.
 
+mod add;
 mod backup;
 mod build;
 mod check;
 mod clock;
 pub mod coverage;
+mod git;
 mod import;
 mod note;
 mod review;
@@ -17,7 +19,9 @@ mod share;
 mod stats;
 mod status;
 pub mod study;
+mod subscribed;
 mod sync;
+mod update;
 
 use build::{build, compile};
 use check::check;
@@ -50,6 +54,15 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Build { decks } => open(Opening::CheckFirst).run(|s| build(s, decks, now)),
+        Command::Add { source } => {
+            open(Opening::CheckFirst).run(|s| add::add(s, &store::default_path(db)?, &source, now))
+        }
+        Command::Decks => open(Opening::CheckFirst).run(|s| subscribed::list(s, *clock.offset())),
+        Command::Update { decks } => {
+            open(Opening::CheckFirst).run(|s| update::update(s, &decks, now))
+        }
+        Command::Remove { deck, purge, yes } => open(Opening::CheckFirst)
+            .run(|s| subscribed::remove(s, &store::default_path(db)?, &deck, purge, yes, now)),
         Command::Check { decks, format } => check(db, decks, format),
         Command::Ids { deck, write } => write_ids(&deck, write),
         Command::Completions { shell } => {
@@ -206,7 +219,8 @@ fn deck_dirs(store: Option<&Store>, named: Vec<PathBuf>) -> Result<Vec<PathBuf>>
         let known = decks::all(store.conn())?;
         if !known.is_empty() {
             let mut dirs = Vec::new();
-            for deck in known {
+            // A removed deck keeps its history but is not built.
+            for deck in known.into_iter().filter(|d| d.removed_at.is_none()) {
                 let dir = PathBuf::from(&deck.root_path);
                 if dir.join("deck.toml").is_file() {
                     dirs.push(dir);

@@ -27,10 +27,18 @@ fn resolve_decks(store: &Store, args: &[String], now: Timestamp) -> Result<Vec<D
             let id = DeckId::parse(arg).ok_or_else(|| {
                 Error::user(format!("`{arg}` is neither a deck id nor a deck folder"))
             })?;
-            if decks::find(store.conn(), &id)?.is_none() {
-                return Err(Error::user(format!(
-                    "deck `{id}` is not in the database; build it first with `skilldeck build DECK_DIR`"
-                )));
+            match decks::find(store.conn(), &id)? {
+                None => {
+                    return Err(Error::user(format!(
+                        "deck `{id}` is not in the database; build it first with `skilldeck build DECK_DIR`"
+                    )));
+                }
+                Some(d) if d.removed_at.is_some() => {
+                    return Err(Error::user(format!(
+                        "deck `{id}` was removed; `skilldeck add SOURCE` brings it back with its history"
+                    )));
+                }
+                Some(_) => {}
             }
             ids.push(id);
         }

@@ -35,7 +35,7 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
     let mut study = load_study(store, &[], now)?;
     if study.set.decks.is_empty() {
         return Err(Error::user(
-            "no deck in the database yet; build one with `skilldeck build`",
+            "no deck to study in the database (removed decks are not studied); build one with `skilldeck build` or add one with `skilldeck add SOURCE`",
         ));
     }
     let queue = study.queue(store, None, None)?;

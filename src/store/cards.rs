@@ -98,7 +98,7 @@ pub fn study_set(
 ) -> Result<StudySet> {
     let mut set = StudySet::default();
     let mut stmt = conn.prepare_cached(
-        "SELECT id, slug, name, exam_date, desired_retention FROM decks ORDER BY slug",
+        "SELECT id, slug, name, exam_date, desired_retention FROM decks WHERE removed_at IS NULL ORDER BY slug",
     )?;
     let all = stmt.query_map([], |r| {
         let exam: Option<String> = r.get(3)?;

@@ -21,9 +21,13 @@ pub struct StoredDeck {
     pub root_path: String,
     pub fingerprint: String,
     pub built_at: Timestamp,
+    /// When `skilldeck remove` stopped scheduling it: a removed deck is neither built nor
+    /// studied, and keeps its history.
+    pub removed_at: Option<Timestamp>,
 }
 
-const DECK_COLUMNS: &str = "id, slug, name, version, anki_deck, root_path, fingerprint, built_at";
+const DECK_COLUMNS: &str =
+    "id, slug, name, version, anki_deck, root_path, fingerprint, built_at, removed_at";
 
 fn deck_from_row(row: &Row<'_>) -> rusqlite::Result<StoredDeck> {
     Ok(StoredDeck {
@@ -35,6 +39,7 @@ fn deck_from_row(row: &Row<'_>) -> rusqlite::Result<StoredDeck> {
         root_path: row.get(5)?,
         fingerprint: row.get(6)?,
         built_at: row.get(7)?,
+        removed_at: row.get(8)?,
     })
 }
 

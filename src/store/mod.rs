@@ -16,6 +16,7 @@ pub mod reviews;
 pub mod settings;
 pub mod stamp;
 pub mod stats;
+pub mod subscriptions;
 pub mod sync_state;
 
 use std::cell::RefCell;
