@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod crash_trials;
 mod damage;
+mod dashboard;
 mod deck;
 mod deck_props;
 mod escapes;

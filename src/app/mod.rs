@@ -95,8 +95,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status { json } => {
             open(Opening::CheckAlongside).run(|s| status::status(s, clock, json))
         }
-        Command::Stats { json } => {
-            open(Opening::CheckAlongside).run(|s| stats::stats(s, clock, json))
+        Command::Stats { plain, json } => {
+            open(Opening::CheckAlongside).run(|s| stats::stats(s, clock, plain, json))
         }
         Command::Exam { action } => {
             open(Opening::CheckFirst).run(|s| settings::exam(s, clock, action))
