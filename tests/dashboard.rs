@@ -5,8 +5,9 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use skilldeck::app::dashboard as gather;
 use skilldeck::dashboard::View;
-use skilldeck::dashboard::data::{Dashboard, gather};
+use skilldeck::dashboard::data::Dashboard;
 use skilldeck::dashboard::draw::draw;
 use skilldeck::review::markdown::Palette;
 use skilldeck::store::Store;
@@ -216,4 +217,44 @@ fn no_color_draws_the_same_text_without_colours() {
     let text =
         |cells: &[ratatui::buffer::Cell]| cells.iter().map(|c| c.symbol()).collect::<String>();
     assert_eq!(text(&mono), text(&colour));
+}
+
+/// A resize redraws: too small, the dashboard asks to be enlarged; large again, it is back.
+/// Ctrl-C leaves with exit code 0 and the terminal restored.
+#[test]
+fn a_resize_redraws_and_ctrl_c_leaves_in_tmux() {
+    let env = studied();
+    let args = "stats && stty -a | grep -q -- ' icanon' && echo terminal restored";
+    let (socket, done, _cleanup) = start_command_in_tmux(&env, "stats-resize", "", args);
+    wait_for(&socket, |t| t.contains("Readiness · kinds"));
+    let resize = |w: &str, h: &str| {
+        let ok = std::process::Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "resize-window",
+                "-t",
+                "review",
+                "-x",
+                w,
+                "-y",
+                h,
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    resize("70", "20");
+    wait_for(&socket, |t| {
+        t.contains("this one is 70×20") && !t.contains("Readiness")
+    });
+    resize("120", "40");
+    wait_for(&socket, |t| {
+        t.contains("Readiness · kinds") && t.lines().any(|l| l.trim_end().chars().count() > 110)
+    });
+    send(&socket, "C-c");
+    assert_eq!(wait_for_exit(&done), "0");
+    wait_for(&socket, |t| {
+        t.contains("terminal restored") && !t.contains("Readiness")
+    });
 }

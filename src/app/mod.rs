@@ -23,6 +23,7 @@ use build::{build, compile};
 use check::check;
 use note::{show, write_ids};
 
+pub use stats::dashboard;
 pub use study::load_study;
 
 use std::fs;

@@ -6,6 +6,7 @@ use std::io::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::dashboard::data::{Dashboard, DeckPanel, assemble, projection_points};
 use crate::error::Result;
 use crate::stats::{Stats, count, heatmap_lines, summarize, weekday};
 use crate::store::Store;
@@ -19,7 +20,7 @@ const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 pub fn stats(store: &Store, now: DateTime<FixedOffset>, plain: bool, json: bool) -> Result<()> {
     use std::io::IsTerminal as _;
     if !plain && !json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        let board = crate::dashboard::data::gather(store, now)?;
+        let board = dashboard(store, now)?;
         // Nothing is shown from a database that fails its check.
         store.ready()?;
         let view = crate::dashboard::View::new(crate::review::tui::palette_from_env());
@@ -67,6 +68,33 @@ fn retention(r: &crate::stats::Retention) -> String {
         ),
         None => "no answers".to_owned(),
     }
+}
+
+/// Reads the database and builds the dashboard for `now` (what the full-screen `stats` shows).
+pub fn dashboard(store: &Store, now: DateTime<FixedOffset>) -> Result<Dashboard> {
+    let settings = Settings::load(store.conn())?;
+    let today = Day::of(now, settings.day_rollover_hour);
+    let history = crate::store::stats::reviews_per_day(
+        store.conn(),
+        now.offset().local_minus_utc(),
+        settings.day_rollover_hour,
+    )?;
+    let due = crate::store::stats::due_per_day(store.conn())?;
+    let study = super::load_study(store, &[], now)?;
+    let decks = study
+        .readiness()
+        .into_iter()
+        .map(|(id, exam, readiness)| {
+            let exam = exam.filter(|&e| e >= today);
+            DeckPanel {
+                id: id.to_string(),
+                projection: projection_points(today, exam, &readiness),
+                exam,
+                readiness,
+            }
+        })
+        .collect();
+    Ok(assemble(&history, &due, today, decks))
 }
 
 /// The report as text.

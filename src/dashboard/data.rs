@@ -1,15 +1,8 @@
-//! The dashboard's model: everything it shows, gathered once from the database into plain
-//! data, so the drawing is a pure function of it (and snapshot-testable without a database).
-//! [`gather`] does the reading; [`assemble`] and the small helpers below are pure.
+//! The dashboard's model (pure): everything it shows as plain data, so the drawing is a pure
+//! function of it. `app::dashboard` reads the database and hands the rows to [`assemble`].
 
-use chrono::{DateTime, FixedOffset};
-
-use crate::app::load_study;
-use crate::error::Result;
 use crate::sched::readiness::Readiness;
 use crate::stats::{self, DayReviews, heatmap_lines, summarize};
-use crate::store::Store;
-use crate::store::settings::Settings;
 use crate::types::Day;
 
 /// Days of due cards shown, today included.
@@ -33,7 +26,6 @@ pub struct ProjectionPoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeckPanel {
     pub id: String,
-    pub name: String,
     /// The exam day, when set and not past.
     pub exam: Option<Day>,
     /// Per-domain readiness at the exam day (or in 30 days without one).
@@ -82,42 +74,13 @@ pub struct Dashboard {
     pub busiest: u32,
 }
 
-/// Reads the database and builds the dashboard for `now`.
-pub fn gather(store: &Store, now: DateTime<FixedOffset>) -> Result<Dashboard> {
-    let settings = Settings::load(store.conn())?;
-    let today = Day::of(now, settings.day_rollover_hour);
-    let history = crate::store::stats::reviews_per_day(
-        store.conn(),
-        now.offset().local_minus_utc(),
-        settings.day_rollover_hour,
-    )?;
-    let due = crate::store::stats::due_per_day(store.conn())?;
-    let study = load_study(store, &[], now)?;
-    let decks = study
-        .readiness()
-        .into_iter()
-        .zip(&study.set.decks)
-        .map(|((id, exam, readiness), deck)| {
-            let exam = exam.filter(|&e| e >= today);
-            DeckPanel {
-                id: id.to_string(),
-                name: deck.name.clone(),
-                projection: projection_points(today, exam, &readiness),
-                exam,
-                readiness,
-            }
-        })
-        .collect();
-    Ok(assemble(&history, &due, today, decks))
-}
-
 /// The projection of one deck, until the planner's simulation is wired in.
 ///
 /// **The source to replace**: it draws today's predicted weighted readiness at the exam day
 /// (what `skilldeck status` reports) as a flat line for both paces, one point a day from today
 /// to the exam day. The planner's simulation, which predicts readiness day by day at the
-/// user's current pace and at the planned pace, takes its place in [`gather`]. Empty without
-/// an exam date.
+/// user's current pace and at the planned pace, takes its place in `app::dashboard` (one
+/// call). Empty without an exam date.
 pub fn projection_points(
     today: Day,
     exam: Option<Day>,

@@ -202,7 +202,7 @@ fn draw_readiness(frame: &mut Frame<'_>, area: Rect, deck: &DeckPanel, today: Da
         .chain([8])
         .max()
         .unwrap_or(8)
-        .min(usize::from(inner.width) / 3);
+        .min(usize::from(inner.width) * 2 / 5);
     let label_width = name_width as u16 + 8;
     let rows = usize::from(inner.height);
     let mut lines: Vec<(String, Option<f64>)> = vec![(
@@ -408,10 +408,10 @@ fn draw_reviews(frame: &mut Frame<'_>, area: Rect, d: &Dashboard, p: Palette) {
     let total: u32 = d.reviews_per_day.iter().map(|x| x.count).sum();
     let studied = d.reviews_per_day.iter().filter(|x| x.count > 0).count();
     let title = format!(
-        "Reviews a day, last {} days · {} on {} days",
+        "Reviews a day, last {} days · {} on {studied} {}",
         d.reviews_per_day.len(),
         count(u64::from(total)),
-        studied
+        if studied == 1 { "day" } else { "days" }
     );
     let (chart, caption) = chart_and_caption(frame, area, title);
     let Some(first) = d.reviews_per_day.first() else {
