@@ -258,3 +258,37 @@ fn a_resize_redraws_and_ctrl_c_leaves_in_tmux() {
         t.contains("terminal restored") && !t.contains("Readiness")
     });
 }
+
+/// With two decks the footer says which one is shown, and Tab brings the other's readiness.
+#[test]
+fn tab_shows_the_next_deck() {
+    let env = Env::new();
+    env.deck("kinds");
+    env.deck("one");
+    env.run(&["build", "decks/kinds", "decks/one"]).ok();
+    env.run(&["exam", "set", "one", "2026-12-01"]).ok();
+    let b = board(&env);
+    let ids: Vec<&str> = b.decks.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids.len(), 2);
+    let mut view = MONO;
+    let first = render(&b, &view, 80, 24);
+    assert!(
+        first.contains(&format!("Readiness · {}", ids[0])),
+        "{first}"
+    );
+    assert!(first.contains("Tab next deck (1 of 2)"), "{first}");
+    let tab = ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::Tab,
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    );
+    assert!(!view.update(tab, b.decks.len()));
+    let second = render(&b, &view, 80, 24);
+    assert!(
+        second.contains(&format!("Readiness · {}", ids[1])),
+        "{second}"
+    );
+    assert!(second.contains("Tab next deck (2 of 2)"), "{second}");
+    let one = if ids[0] == "one" { &first } else { &second };
+    assert!(one.contains("exam 12-01 (6 d)"), "{one}");
+    assert!(one.contains("• current pace"), "{one}");
+}

@@ -432,7 +432,7 @@ fn draw_reviews(frame: &mut Frame<'_>, area: Rect, d: &Dashboard, p: Palette) {
         })
         .collect();
     columns.reverse();
-    let width = columns.len() as u16;
+    let width = (columns.len() as u16).min(chart.width);
     frame.render_widget(
         Sparkline::default()
             .data(columns)
