@@ -1,21 +1,20 @@
 //! The dashboard's drawing: pure functions from the [`Dashboard`] model to a ratatui frame.
-//! Top: readiness per domain beside its exam weight, and the projected weighted readiness to
-//! the exam day at two paces. Bottom: due cards for 30 days, reviews a day for 90 days, true
-//! retention a week, and the activity heatmap. Everything fits 80×24; a smaller terminal gets
-//! a message to enlarge it. Series are told apart by their symbols, colour only adds to them.
-
+//! Here the layout, header and footer, and the top: readiness per domain beside its exam
+//! weight, and the projected weighted readiness to the exam day at two paces. The bottom
+//! panels (due cards, reviews, true retention, the heatmap) are in `history.rs`. Everything
+//! fits 80×24; a smaller terminal gets a message to enlarge it. Series are told apart by their
+//! symbols, colour only adds to them.
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Axis, Bar, BarChart, Block, Borders, Chart, Dataset, GraphType, LineGauge, Paragraph,
-    Sparkline, SparklineBar, Wrap,
+    Axis, Block, Borders, Chart, Dataset, GraphType, LineGauge, Paragraph, Wrap,
 };
 
-use super::View;
 use super::data::{Dashboard, DeckPanel, ProjectionPoint};
+use super::{View, history};
 use crate::review::markdown::Palette;
 use crate::sanitize::sanitize;
 use crate::stats::{count, weekday};
@@ -34,7 +33,7 @@ const PLANNED_MARK: &str = "▄";
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-fn accent(p: Palette, color: Color) -> Style {
+pub(super) fn accent(p: Palette, color: Color) -> Style {
     if p.color {
         Style::default().fg(color)
     } else {
@@ -42,28 +41,28 @@ fn accent(p: Palette, color: Color) -> Style {
     }
 }
 
-fn bold() -> Style {
+pub(super) fn bold() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
 }
 
 /// A panel: a titled rule across its top.
-fn panel(title: String) -> Block<'static> {
+pub(super) fn panel(title: String) -> Block<'static> {
     Block::new()
         .borders(Borders::TOP)
         .title(Span::styled(format!(" {title} "), bold()))
 }
 
-fn short(day: Day) -> String {
+pub(super) fn short(day: Day) -> String {
     day.date().format("%m-%d").to_string()
 }
 
-fn percent(share: f64) -> String {
+pub(super) fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
 /// `left`, `middle` and `right` spread over `width` columns (the middle dropped first, then
 /// the right, when they do not fit).
-fn spread(left: &str, middle: &str, right: &str, width: u16) -> String {
+pub(super) fn spread(left: &str, middle: &str, right: &str, width: u16) -> String {
     let width = usize::from(width);
     let len = |s: &str| s.chars().count();
     if len(left) + len(middle) + len(right) + 2 <= width {
@@ -146,10 +145,10 @@ pub fn draw(frame: &mut Frame<'_>, d: &Dashboard, view: &View) {
             );
         }
     }
-    draw_due(frame, due, d, p);
-    draw_reviews(frame, reviews, d, p);
-    draw_retention(frame, retention, d, p);
-    draw_heatmap(frame, heatmap, d);
+    history::draw_due(frame, due, d, p);
+    history::draw_reviews(frame, reviews, d, p);
+    history::draw_retention(frame, retention, d, p);
+    history::draw_heatmap(frame, heatmap, d);
     draw_footer(frame, footer, d, view);
 }
 
@@ -340,190 +339,4 @@ fn draw_projection(frame: &mut Frame<'_>, area: Rect, deck: &DeckPanel, p: Palet
             .labels(vec!["0%", "50%", "100%"]),
     );
     frame.render_widget(chart_widget, chart);
-}
-
-/// The body of a small chart panel: the chart area and a caption line below it.
-fn chart_and_caption(frame: &mut Frame<'_>, area: Rect, title: String) -> (Rect, Rect) {
-    let block = panel(title);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let [chart, caption] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
-    (chart, caption)
-}
-
-fn draw_due(frame: &mut Frame<'_>, area: Rect, d: &Dashboard, p: Palette) {
-    let total: u32 = d.due.iter().map(|x| x.count).sum();
-    let overdue = if d.overdue > 0 {
-        format!(" ({} overdue)", count(u64::from(d.overdue)))
-    } else {
-        String::new()
-    };
-    let title = format!(
-        "Due, next {} days · {} cards{overdue}",
-        d.due.len(),
-        count(u64::from(total))
-    );
-    let (chart, caption) = chart_and_caption(frame, area, title);
-    let (Some(first), Some(last)) = (d.due.first(), d.due.last()) else {
-        return;
-    };
-    let Some(busiest) = d.due.iter().max_by_key(|x| (x.count, -x.day.0)) else {
-        return;
-    };
-    if busiest.count == 0 {
-        frame.render_widget(
-            Paragraph::new(format!("nothing due in the next {} days", d.due.len())),
-            chart,
-        );
-        return;
-    }
-    // One to three columns a day, a gap between bars when there is room for one.
-    let per_day = (chart.width / d.due.len() as u16).clamp(1, 3);
-    let gap = u16::from(per_day > 1);
-    let bars: Vec<Bar<'_>> = d
-        .due
-        .iter()
-        .map(|x| Bar::new(u64::from(x.count)).text_value(""))
-        .collect();
-    frame.render_widget(
-        BarChart::vertical(bars)
-            .bar_width(per_day - gap)
-            .bar_gap(gap)
-            .bar_style(accent(p, Color::Magenta))
-            .max(u64::from(busiest.count)),
-        chart,
-    );
-    let width = (per_day * d.due.len() as u16).min(caption.width);
-    let text = spread(
-        &short(first.day),
-        &format!("most {} on {}", busiest.count, short(busiest.day)),
-        &short(last.day),
-        width,
-    );
-    frame.render_widget(Paragraph::new(text), caption);
-}
-
-fn draw_reviews(frame: &mut Frame<'_>, area: Rect, d: &Dashboard, p: Palette) {
-    let total: u32 = d.reviews_per_day.iter().map(|x| x.count).sum();
-    let studied = d.reviews_per_day.iter().filter(|x| x.count > 0).count();
-    let title = format!(
-        "Reviews a day, last {} days · {} on {studied} {}",
-        d.reviews_per_day.len(),
-        count(u64::from(total)),
-        if studied == 1 { "day" } else { "days" }
-    );
-    let (chart, caption) = chart_and_caption(frame, area, title);
-    let Some(first) = d.reviews_per_day.first() else {
-        return;
-    };
-    // Whole days a column, as few as fit; columns end today.
-    let per_column = d
-        .reviews_per_day
-        .len()
-        .div_ceil(usize::from(chart.width.max(1)))
-        .max(1);
-    let mut columns: Vec<u64> = d
-        .reviews_per_day
-        .rchunks(per_column)
-        .map(|days| {
-            let sum: u64 = days.iter().map(|x| u64::from(x.count)).sum();
-            sum.div_ceil(days.len() as u64)
-        })
-        .collect();
-    columns.reverse();
-    let width = (columns.len() as u16).min(chart.width);
-    frame.render_widget(
-        Sparkline::default()
-            .data(columns)
-            .style(accent(p, Color::Blue)),
-        Rect { width, ..chart },
-    );
-    let busiest = d.reviews_per_day.iter().map(|x| x.count).max().unwrap_or(0);
-    let middle = if per_column > 1 {
-        format!("{per_column} days a column, mean; most {busiest}")
-    } else {
-        format!("most {busiest}")
-    };
-    let text = spread(&short(first.day), &middle, "today", width.max(24));
-    frame.render_widget(Paragraph::new(text), caption);
-}
-
-fn draw_retention(frame: &mut Frame<'_>, area: Rect, d: &Dashboard, p: Palette) {
-    let all = &d.retention_90_days;
-    let over_90 = match all.recalled {
-        Some(share) => format!(
-            "{} of {} in 90 days",
-            percent(share),
-            count(u64::from(all.answers))
-        ),
-        None => "none in 90 days".to_owned(),
-    };
-    let title = format!("True retention a week · {over_90}");
-    let block = panel(title);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let [chart, numbers, caption] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    // Four to six columns a week (room for "100"), the latest weeks that fit.
-    let per_week = (inner.width / d.retention.len().max(1) as u16).clamp(4, 6);
-    let fits = usize::from(inner.width / per_week).min(d.retention.len());
-    let weeks = &d.retention[d.retention.len() - fits..];
-    let Some(first) = weeks.first() else {
-        return;
-    };
-    let bars: Vec<SparklineBar> = weeks
-        .iter()
-        .flat_map(|w| {
-            let value = w.recalled.map(|r| (r * 100.0).round() as u64);
-            std::iter::repeat_n(value, usize::from(per_week - 1)).chain([Some(0)])
-        })
-        .map(SparklineBar::from)
-        .collect();
-    frame.render_widget(
-        Sparkline::default()
-            .data(bars)
-            .max(100)
-            .absent_value_symbol(" ")
-            .style(accent(p, Color::Green)),
-        chart,
-    );
-    let width = usize::from(per_week);
-    let figures: String = weeks
-        .iter()
-        .map(|w| {
-            let figure = w
-                .recalled
-                .map_or_else(|| "·".to_owned(), |r| format!("{:.0}", r * 100.0));
-            format!("{figure:<width$}")
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(figures), numbers);
-    let text = spread(
-        &format!("weeks from {}", short(first.start)),
-        "% recalled",
-        "this week",
-        (fits as u16 * per_week).min(caption.width),
-    );
-    frame.render_widget(Paragraph::new(text), caption);
-}
-
-fn draw_heatmap(frame: &mut Frame<'_>, area: Rect, d: &Dashboard) {
-    let weeks = d
-        .heatmap
-        .first()
-        .map_or(0, |l| l.chars().count().saturating_sub(4));
-    let block = panel(format!("Activity, {weeks} weeks"));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let mut lines: Vec<Line<'_>> = d.heatmap.iter().map(|l| Line::raw(l.as_str())).collect();
-    lines.push(Line::raw(format!(
-        "· none ░▒▓█ quarters of {}",
-        count(u64::from(d.busiest))
-    )));
-    frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod draw;
+mod history;
 pub mod term;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
