@@ -4,6 +4,7 @@
 //! panels (due cards, reviews, true retention, the heatmap) are in `history.rs`. Everything
 //! fits 80×24; a smaller terminal gets a message to enlarge it. Series are told apart by their
 //! symbols, colour only adds to them.
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
