@@ -117,8 +117,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Your review history: totals, streak, true retention, the next two weeks, a heatmap
+    /// Your dashboard: readiness per domain, the projection to exam day, due cards, reviews,
+    /// true retention and a heatmap (full-screen in a terminal, else the text report)
     Stats {
+        /// Print the text report (the default when not in a terminal)
+        #[arg(long, conflicts_with = "json")]
+        plain: bool,
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,

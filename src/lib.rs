@@ -4,6 +4,7 @@
 pub mod anki;
 pub mod app;
 pub mod cli;
+pub mod dashboard;
 pub mod deck;
 pub mod error;
 mod highlight;

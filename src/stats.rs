@@ -94,6 +94,19 @@ pub fn weekday(day: Day) -> usize {
     (day.0 + 3).rem_euclid(7) as usize
 }
 
+/// A count with thousands separated: 12,345.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The statistics of `history` (any order, one entry per day at most) and of `due`, how many
 /// cards are due on each day.
 pub fn summarize(history: &[DayReviews], due: &[(Day, u32)], today: Day) -> Stats {
@@ -113,22 +126,7 @@ pub fn summarize(history: &[DayReviews], due: &[(Day, u32)], today: Day) -> Stat
         day -= 1;
     }
 
-    let mut forecast: Vec<Due> = (0..FORECAST_DAYS)
-        .map(|i| Due {
-            day: today.plus(i),
-            cards: 0,
-        })
-        .collect();
-    let mut overdue = 0;
-    for &(d, cards) in due {
-        let offset = d.since(today);
-        if offset < 0 {
-            overdue += cards;
-        }
-        if let Some(slot) = forecast.get_mut(offset.max(0) as usize) {
-            slot.cards += cards;
-        }
-    }
+    let (forecast, overdue) = forecast(due, today, FORECAST_DAYS);
 
     // Whole weeks, Monday first, ending with the current week.
     let start = today.0 - weekday(today) as i64 - 7 * (HEATMAP_WEEKS - 1);
@@ -158,6 +156,28 @@ pub fn summarize(history: &[DayReviews], due: &[(Day, u32)], today: Day) -> Stat
         forecast,
         heatmap,
     }
+}
+
+/// Cards due on each of `days` days from today (overdue ones counted today), and how many of
+/// them were overdue.
+pub fn forecast(due: &[(Day, u32)], today: Day, days: i64) -> (Vec<Due>, u32) {
+    let mut forecast: Vec<Due> = (0..days)
+        .map(|i| Due {
+            day: today.plus(i),
+            cards: 0,
+        })
+        .collect();
+    let mut overdue = 0;
+    for &(d, cards) in due {
+        let offset = d.since(today);
+        if offset < 0 {
+            overdue += cards;
+        }
+        if let Some(slot) = forecast.get_mut(offset.max(0) as usize) {
+            slot.cards += cards;
+        }
+    }
+    (forecast, overdue)
 }
 
 /// The heatmap as seven lines (Monday to Sunday), one column a week: `·` for a day without

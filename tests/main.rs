@@ -9,6 +9,7 @@ mod community;
 mod crash;
 mod crash_trials;
 mod damage;
+mod dashboard;
 mod deck;
 mod deck_props;
 mod escapes;

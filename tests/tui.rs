@@ -401,6 +401,16 @@ pub(crate) fn start_in_tmux(
     name: &str,
     extra_env: &str,
 ) -> (String, std::path::PathBuf, Cleanup) {
+    start_command_in_tmux(env, name, extra_env, "review")
+}
+
+/// Starts `skilldeck ARGS` as [`start_in_tmux`] does (the tmux session is still named `review`).
+pub(crate) fn start_command_in_tmux(
+    env: &Env,
+    name: &str,
+    extra_env: &str,
+    args: &str,
+) -> (String, std::path::PathBuf, Cleanup) {
     let found = std::process::Command::new("tmux").arg("-V").output();
     assert!(
         found.is_ok_and(|o| o.status.success()),
@@ -409,7 +419,7 @@ pub(crate) fn start_in_tmux(
     let socket = format!("skilldeck-test-{}-{name}", std::process::id());
     let done = env.path_of(&format!("exit-code-{name}"));
     let command = format!(
-        "cd '{}' && SKILLDECK_DB='{}' SKILLDECK_NOW='{}' NO_COLOR=1 {extra_env} '{}' review; echo $? > '{}'; sleep 60",
+        "cd '{}' && SKILLDECK_DB='{}' SKILLDECK_NOW='{}' NO_COLOR=1 {extra_env} '{}' {args}; echo $? > '{}'; sleep 60",
         env.dir.path().display(),
         env.db().display(),
         env.now,

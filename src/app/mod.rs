@@ -27,6 +27,7 @@ use build::{build, compile};
 use check::check;
 use note::{show, write_ids};
 
+pub use stats::dashboard;
 pub use study::load_study;
 
 use std::fs;
@@ -108,8 +109,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status { json } => {
             open(Opening::CheckAlongside).run(|s| status::status(s, clock, json))
         }
-        Command::Stats { json } => {
-            open(Opening::CheckAlongside).run(|s| stats::stats(s, clock, json))
+        Command::Stats { plain, json } => {
+            open(Opening::CheckAlongside).run(|s| stats::stats(s, clock, plain, json))
         }
         Command::Exam { action } => {
             open(Opening::CheckFirst).run(|s| settings::exam(s, clock, action))

@@ -1,20 +1,31 @@
 //! `skilldeck stats`: what the review history says (totals, streak, true retention), the due
-//! cards of the next two weeks and a half-year heatmap, as text or JSON.
+//! cards of the next two weeks and a half-year heatmap, as text or JSON; in a terminal, the
+//! full-screen dashboard (src/dashboard) instead.
 
 use std::io::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::dashboard::data::{Dashboard, DeckPanel, assemble, projection_points};
 use crate::error::Result;
-use crate::stats::{Stats, heatmap_lines, summarize, weekday};
+use crate::stats::{Stats, count, heatmap_lines, summarize, weekday};
 use crate::store::Store;
 use crate::store::settings::Settings;
 use crate::types::Day;
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/// `skilldeck stats [--json]`.
-pub fn stats(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<()> {
+/// `skilldeck stats [--plain | --json]`: the dashboard full-screen when both ends are a
+/// terminal, else (or with `--plain`) the text report.
+pub fn stats(store: &Store, now: DateTime<FixedOffset>, plain: bool, json: bool) -> Result<()> {
+    use std::io::IsTerminal as _;
+    if !plain && !json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        let board = dashboard(store, now)?;
+        // Nothing is shown from a database that fails its check.
+        store.ready()?;
+        let view = crate::dashboard::View::new(crate::review::tui::palette_from_env());
+        return crate::dashboard::term::run(&board, view);
+    }
     let settings = Settings::load(store.conn())?;
     let today = Day::of(now, settings.day_rollover_hour);
     let history = crate::store::stats::reviews_per_day(
@@ -33,19 +44,6 @@ pub fn stats(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<()
     }
     let _ = write!(out, "{}", text(&stats));
     Ok(())
-}
-
-/// A count with thousands separated: 12,345.
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
@@ -70,6 +68,33 @@ fn retention(r: &crate::stats::Retention) -> String {
         ),
         None => "no answers".to_owned(),
     }
+}
+
+/// Reads the database and builds the dashboard for `now` (what the full-screen `stats` shows).
+pub fn dashboard(store: &Store, now: DateTime<FixedOffset>) -> Result<Dashboard> {
+    let settings = Settings::load(store.conn())?;
+    let today = Day::of(now, settings.day_rollover_hour);
+    let history = crate::store::stats::reviews_per_day(
+        store.conn(),
+        now.offset().local_minus_utc(),
+        settings.day_rollover_hour,
+    )?;
+    let due = crate::store::stats::due_per_day(store.conn())?;
+    let study = super::load_study(store, &[], now)?;
+    let decks = study
+        .readiness()
+        .into_iter()
+        .map(|(id, exam, readiness)| {
+            let exam = exam.filter(|&e| e >= today);
+            DeckPanel {
+                id: id.to_string(),
+                projection: projection_points(today, exam, &readiness),
+                exam,
+                readiness,
+            }
+        })
+        .collect();
+    Ok(assemble(&history, &due, today, decks))
 }
 
 /// The report as text.
