@@ -155,7 +155,12 @@ pub fn dump(db: &Path) -> Result<String> {
         if !exists {
             continue;
         }
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
+        // Ordered by the first two columns (one-column tables by their one).
+        let width = conn
+            .prepare(&format!("SELECT * FROM {table}"))?
+            .column_count();
+        let order = if width > 1 { "1, 2" } else { "1" };
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {

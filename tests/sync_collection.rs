@@ -107,6 +107,21 @@ fn terminal_and_phone_share_one_study_history() {
         stdout.contains(&format!("sent {notes} note(s), {cards} card state(s)")),
         "{stdout}"
     );
+    // `status` says when the last sync happened.
+    let status = env.run(&["status"]).ok();
+    assert!(
+        status.contains(&format!("last sync with Anki: {}", &start[..10])),
+        "{status}"
+    );
+    let json: Value = serde_json::from_str(&env.run(&["status", "--json"]).ok()).unwrap();
+    assert!(
+        json["last_sync"]
+            .as_str()
+            .unwrap()
+            .starts_with(&start[..16]),
+        "{json}"
+    );
+
     // 7. Nothing changed: the second sync makes only the `meta` call.
     let calls_before = server.calls().len();
     let stdout = sync(&env).ok();
@@ -270,5 +285,279 @@ fn terminal_and_phone_share_one_study_history() {
             .iter()
             .any(|n| n["fields"].to_string().contains("GitHub Flow (edited)")),
         "the edit did not arrive"
+    );
+}
+
+/// A workspace whose deck has had its first sync, and the phone holding it.
+fn synced(env: &Env, server: &SyncServer) -> Phone {
+    let deck = env.path_of("decks/az-400");
+    crate::support::copy_tree(&az400(), &deck);
+    ready(env, server, &deck);
+    sync(env).ok();
+    let phone = Phone::new(env);
+    phone.run(env, server, &["sync", "setup", "study", "10", "sync"]);
+    phone
+}
+
+#[test]
+fn a_phone_syncing_in_the_middle_aborts_ours_cleanly_and_the_next_sync_succeeds() {
+    let env = Env::new();
+    let server = SyncServer::start_at(&env.now);
+    let phone = synced(&env, &server);
+    let before = env.dump();
+    let phone_before = phone.run(&env, &server, &["dump"])["dump"]["revlog"].clone();
+
+    // skilldeck stops between `start` and `finish`; the phone syncs meanwhile.
+    let hold = env.path_of("hold");
+    std::fs::write(&hold, b"").unwrap();
+    let ours = env
+        .command(&["sync"])
+        .env("SKILLDECK_TEST_SYNC_HOLD", &hold)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = env.path_of("hold.started");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sync never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    phone.run(&env, &server, &["study", "3", "sync"]);
+    std::fs::remove_file(&hold).unwrap();
+    let run = Run::from(ours.wait_with_output().unwrap());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("another device is syncing") && run.stderr.contains("try again"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.dump(), before, "the aborted sync changed the database");
+
+    // Nothing is lost on either side: the phone kept its answers, and the next sync brings
+    // them all.
+    let phone_after = phone.run(&env, &server, &["dump"])["dump"]["revlog"].clone();
+    let phone_answers = phone_after.as_array().unwrap().len();
+    assert_eq!(phone_answers, phone_before.as_array().unwrap().len() + 3);
+    let stdout = sync(&env).ok();
+    assert!(stdout.contains("Synced with"), "{stdout}");
+    assert_eq!(
+        count(&env, "SELECT count(*) FROM reviews WHERE source = 'anki'") as usize,
+        phone_answers
+    );
+}
+
+#[test]
+fn a_refused_key_or_a_stopped_server_is_a_clear_error_and_changes_nothing() {
+    let env = Env::new();
+    let server = SyncServer::start_at(&env.now);
+    synced(&env, &server);
+    let before = env.dump();
+
+    // A key the server does not know any more.
+    let saved = std::fs::read(env.credentials()).unwrap();
+    let mut login: Value = serde_json::from_slice(&saved).unwrap();
+    login["key"] = "0123456789abcdef".into();
+    std::fs::write(env.credentials(), login.to_string()).unwrap();
+    let run = sync(&env);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("run `skilldeck sync login` again"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("0123456789abcdef"), "{}", run.stderr);
+    assert_eq!(env.dump(), before);
+    std::fs::write(env.credentials(), &saved).unwrap();
+
+    // The server is down.
+    let endpoint = server.endpoint.clone();
+    drop(server);
+    let run = sync(&env);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("cannot reach the sync server at {endpoint}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.dump(), before);
+}
+
+/// What the small fake server does after a good `meta` and `start`.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// Answers every later call with bytes that are not zstd.
+    Garbage,
+    /// Answers with rows that make no sense (a review-log row of the wrong shape).
+    NonsenseRows,
+    /// Closes the connection in the middle of the sync.
+    Hangs,
+}
+
+/// A fake sync server on a free port: a real `meta` (its clock is the workspace's) and
+/// `start`, then `how` misbehaves. Returns its endpoint.
+fn fake_server(now: &str, how: Misbehaviour) -> String {
+    use skilldeck::anki::sync::wire;
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}/", listener.local_addr().unwrap());
+    let ts = chrono::DateTime::parse_from_rfc3339(now)
+        .unwrap()
+        .timestamp();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            loop {
+                let mut request = String::new();
+                if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                    break;
+                }
+                let mut length = 0usize;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let lower = header.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if header == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let method = request
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.rsplit('/').next())
+                    .unwrap_or("")
+                    .to_owned();
+                let answer: Vec<u8> = match (method.as_str(), how) {
+                    ("meta", _) => wire::encode(&serde_json::json!({
+                        "mod": 1, "scm": 1, "usn": 1, "ts": ts, "msg": "", "cont": true,
+                        "hostNum": 0, "empty": false, "media_usn": 0
+                    }))
+                    .unwrap(),
+                    ("start", _) => {
+                        wire::encode(&serde_json::json!({"cards": [], "notes": [], "decks": []}))
+                            .unwrap()
+                    }
+                    ("abort", _) => wire::encode(&serde_json::Value::Null).unwrap(),
+                    (_, Misbehaviour::Garbage) => b"\x00\x01garbage, not zstd".to_vec(),
+                    ("applyChanges", Misbehaviour::NonsenseRows) => {
+                        wire::encode(&serde_json::json!({
+                            "models": [], "decks": [[], []], "tags": [], "crt": 1_700_000_000
+                        }))
+                        .unwrap()
+                    }
+                    (_, Misbehaviour::NonsenseRows) => wire::encode(&serde_json::json!({
+                        "done": true, "notes": [], "cards": [], "revlog": [["x", 1]]
+                    }))
+                    .unwrap(),
+                    (_, Misbehaviour::Hangs) => {
+                        // Dropped mid-answer: a status line and nothing more.
+                        let _ =
+                            writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nab");
+                        return;
+                    }
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {}\r\n\r\n",
+                    answer.len()
+                );
+                if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&answer).is_err()
+                {
+                    break;
+                }
+            }
+        }
+    });
+    endpoint
+}
+
+#[test]
+fn a_server_that_answers_garbage_or_hangs_up_changes_nothing() {
+    let env = Env::new();
+    let deck = env.path_of("decks/az-400");
+    crate::support::copy_tree(&az400(), &deck);
+    env.run(&["build", deck.to_str().unwrap()]).ok();
+    let before = env.dump();
+    for (how, says) in [
+        (
+            Misbehaviour::Garbage,
+            "gave an answer skilldeck cannot read",
+        ),
+        (
+            Misbehaviour::NonsenseRows,
+            "sent something skilldeck cannot use",
+        ),
+        (Misbehaviour::Hangs, "the sync server at"),
+    ] {
+        let endpoint = fake_server(&env.now, how);
+        let login = serde_json::json!({"endpoint": endpoint, "user": "user", "key": "k"});
+        std::fs::create_dir_all(env.credentials().parent().unwrap()).unwrap();
+        std::fs::write(env.credentials(), login.to_string()).unwrap();
+        let run = sync(&env);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+        assert_eq!(env.dump(), before);
+    }
+}
+
+#[test]
+fn after_another_device_replaced_the_collection_only_an_explicit_full_download_goes_on() {
+    let env = Env::new();
+    let server = SyncServer::start_at(&env.now);
+    let phone = synced(&env, &server);
+    // The phone forces a one-way sync: the server's collection is replaced (its schema
+    // stamp changes), with answers skilldeck has not seen.
+    phone.run(&env, &server, &["study", "4", "full-upload"]);
+    let phone_answers = phone.run(&env, &server, &["dump"])["dump"]["revlog"]
+        .as_array()
+        .unwrap()
+        .len();
+    let before = env.dump();
+    let run = sync(&env);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("only a full sync is possible")
+            && run.stderr.contains("--full-download"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        env.dump(),
+        before,
+        "nothing changes before the user chooses"
+    );
+    let run = env.run(&["sync", "--full-upload"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(env.dump(), before);
+
+    let stdout = env.run(&["sync", "--full-download"]).ok();
+    assert!(
+        stdout.contains("Downloaded the server's collection"),
+        "{stdout}"
+    );
+    assert_eq!(
+        count(&env, "SELECT count(*) FROM reviews WHERE source = 'anki'") as usize,
+        phone_answers
+    );
+    // Both sides go on with normal syncs.
+    let after = phone.run(&env, &server, &["sync", "dump"]);
+    assert_eq!(after["sync"]["required"], "normal");
+    assert_eq!(after["dump"]["check"]["ok"], true);
+    let stdout = sync(&env).ok();
+    assert!(
+        stdout.contains("Already in sync") || stdout.contains("pulled 0 review(s)"),
+        "{stdout}"
     );
 }

@@ -20,6 +20,8 @@ struct StatusReport {
     deferred: usize,
     decks: Vec<DeckStatus>,
     warnings: Vec<String>,
+    /// When the last sync with an Anki server finished (RFC 3339, the user's offset), if any.
+    last_sync: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -55,6 +57,9 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
             })
             .collect(),
         warnings: std::mem::take(&mut study.warnings),
+        last_sync: crate::store::sync_state::last_synced(store.conn())?
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.with_timezone(now.offset()).to_rfc3339()),
     };
     // Nothing is printed from a database that fails its check.
     store.ready()?;
@@ -112,6 +117,14 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
             d.readiness.weighted_recall * 100.0
         );
     }
+    let _ = writeln!(
+        out,
+        "\nlast sync with Anki: {}",
+        report.last_sync.as_deref().map_or_else(
+            || "never (`skilldeck sync login`, then `skilldeck sync`)".to_owned(),
+            |t| t.replace('T', " ")
+        )
+    );
     let _ = writeln!(
         out,
         "\nrecall: predicted probability of recalling a domain's notes on that day (0 for notes not yet studied); figures, not a promise."

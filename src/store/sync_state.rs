@@ -121,6 +121,15 @@ pub fn add_object(conn: &Connection, kind: &str, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether the server holds an object (`model`, `deck`, `dconf`).
+pub fn has_object(conn: &Connection, kind: &str, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM sync_objects WHERE kind = ?1 AND id = ?2")?
+        .query_row(params![kind, id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Applies deletions: the objects go, their graves stay (the server counts them).
 pub fn bury(conn: &Connection, kind: i64, ids: &[i64]) -> Result<()> {
     let (table, object) = match kind {

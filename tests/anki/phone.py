@@ -10,6 +10,8 @@ Commands, run in order:
   setup         FSRS on, no learning steps, high daily limits, on every deck option group
   study N       answers N due or new cards of the skilldeck deck tree (ratings in a fixed
                 pattern), as now
+  full-upload   replaces the server's collection with the phone's (a schema change first, as
+                Anki's "force a one-way sync" does)
   dump          prints JSON: notes, cards (with FSRS memory), review log, decks, check database
 The clock is the caller's (the tests run this under faketime).
 """
@@ -40,6 +42,16 @@ def sync(col, endpoint, user, password):
         if out.required not in (0, 1):
             raise SystemExit(f"the phone was asked for a full sync: {out.required}")
     return {"required": required}
+
+
+def full_upload(col, endpoint, user, password):
+    auth = col.sync_login(user, password, endpoint)
+    auth = SyncAuth(hkey=auth.hkey, endpoint=endpoint)
+    col.mod_schema(check=False)
+    col.close_for_full_sync()
+    col.full_upload_or_download(auth=auth, server_usn=None, upload=True)
+    col.reopen(after_full_sync=True)
+    return {}
 
 
 def setup(col):
@@ -103,6 +115,8 @@ def main(path, endpoint, user, password, commands):
             command = commands.pop(0)
             if command == "sync":
                 out["sync"] = sync(col, endpoint, user, password)
+            elif command == "full-upload":
+                full_upload(col, endpoint, user, password)
             elif command == "setup":
                 setup(col)
             elif command == "study":

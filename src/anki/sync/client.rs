@@ -60,6 +60,47 @@ pub fn normalize_endpoint(endpoint: &str) -> Result<String> {
     Ok(endpoint)
 }
 
+/// Plain http is for this computer and private networks only: the key and the reviews would
+/// travel readable. Returns the warning to show for such an endpoint; refuses plain http to
+/// any other host. https endpoints always get their certificates verified (rustls against the
+/// Mozilla roots of `webpki-roots`; there is no switch to turn that off).
+pub fn check_transport(endpoint: &str) -> Result<Option<String>> {
+    let lower = endpoint.trim().to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return Ok(None);
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    let private = host == "localhost"
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+        || host.ends_with(".lan")
+        || match host.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(ip)) => {
+                ip.is_loopback() || ip.is_private() || ip.is_link_local()
+            }
+            Ok(std::net::IpAddr::V6(ip)) => {
+                ip.is_loopback()
+                    || (ip.segments()[0] & 0xfe00) == 0xfc00
+                    || (ip.segments()[0] & 0xffc0) == 0xfe80
+            }
+            Err(_) => false,
+        };
+    if !private {
+        return Err(Error::user(format!(
+            "{endpoint} is plain http on a public address: the key and your reviews would travel readable by anyone on the way; use https"
+        )));
+    }
+    Ok(Some(format!(
+        "{endpoint} is plain http: the key and your reviews travel unencrypted; fine on this computer or a private network"
+    )))
+}
+
 impl Client {
     /// A client for `endpoint` with the host key `key` (empty before login).
     pub fn new(endpoint: &str, key: &str) -> Result<Client> {
@@ -101,6 +142,20 @@ impl Client {
         }
         let answer = self.post(method, &body)?;
         wire::decode(&answer).map_err(|e| {
+            Error::user(format!(
+                "the sync server at {} gave an answer skilldeck cannot read to {method}: {e}",
+                self.endpoint
+            ))
+        })
+    }
+
+    /// Calls `method` with `request` and returns the answer's bytes, decompressed (`download`
+    /// answers with a whole collection file).
+    pub fn call_bytes(&mut self, method: &str, request: &impl Serialize) -> Result<Vec<u8>> {
+        let body = wire::encode(request)
+            .map_err(|e| Error::user(format!("cannot encode the {method} request: {e}")))?;
+        let answer = self.post(method, &body)?;
+        wire::decompress(&answer).map_err(|e| {
             Error::user(format!(
                 "the sync server at {} gave an answer skilldeck cannot read to {method}: {e}",
                 self.endpoint
@@ -266,6 +321,30 @@ mod tests {
                 err.to_string().contains("not a sync server address"),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn plain_http_is_for_this_computer_and_private_networks_only() {
+        for private in [
+            "http://127.0.0.1:8080/",
+            "http://localhost/",
+            "http://192.168.1.20:27701/",
+            "http://10.0.0.5/",
+            "http://172.16.3.4/",
+            "http://[::1]:8080/",
+            "http://anki.local/",
+        ] {
+            assert!(check_transport(private).unwrap().is_some(), "{private}");
+        }
+        assert_eq!(check_transport("https://sync.ankiweb.net/").unwrap(), None);
+        for public in [
+            "http://sync.example.com/",
+            "http://8.8.8.8/",
+            "http://172.32.0.1/",
+        ] {
+            let err = check_transport(public).unwrap_err();
+            assert!(err.to_string().contains("use https"), "{err}");
         }
     }
 

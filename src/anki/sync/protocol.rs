@@ -219,6 +219,11 @@ impl<'c> Session<'c> {
         self.client.call("finish", &Empty {})
     }
 
+    /// The server's whole collection (a SQLite file), for a full download.
+    pub fn download(&mut self) -> Result<Vec<u8>> {
+        self.client.call_bytes("download", &Empty {})
+    }
+
     /// Cancels the server's transaction (best effort: the sync has failed already).
     pub fn abort(&mut self) {
         let _ = self.client.call::<Value>("abort", &Empty {});

@@ -21,6 +21,9 @@ pub fn account(action: SyncAction) -> Result<()> {
 fn login(endpoint: Option<&str>, user: Option<String>) -> Result<()> {
     let path = credentials::path()?;
     let endpoint = client::normalize_endpoint(endpoint.unwrap_or(ANKIWEB))?;
+    if let Some(warning) = client::check_transport(&endpoint)? {
+        let _ = writeln!(crate::sanitize::stderr(), "warning: {warning}");
+    }
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let user = match user {

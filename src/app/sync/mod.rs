@@ -3,6 +3,7 @@
 //! transaction committed only after the server's `finish`; `theirs` records what the server
 //! holds and pulls its reviews; `ours` makes what skilldeck sends.
 
+mod full;
 mod login;
 mod ours;
 mod run;

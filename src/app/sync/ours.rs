@@ -249,6 +249,14 @@ pub fn outgoing(conn: &Connection, ours: &Ours, usn: i64, now_secs: i64) -> Resu
             if sent.get(&id) == Some(&text) {
                 continue;
             }
+            // A note type the server holds already (the phone imported an export, or a full
+            // download forgot what was sent) is left as it is there: sending it again would
+            // change its schema and force every device into a full sync.
+            if kind == "model" && !sent.contains_key(&id) && sync_state::has_object(conn, kind, id)?
+            {
+                out.record.push((kind, id, text));
+                continue;
+            }
             let stamped = stamp(object.clone(), false);
             match kind {
                 "model" => out.changes.models.push(stamped),

@@ -8,7 +8,7 @@ use std::io::{IsTerminal as _, Write as _};
 use chrono::{DateTime, FixedOffset};
 
 use super::{ours, theirs};
-use crate::anki::sync::client::Client;
+use crate::anki::sync::client::{self, Client};
 use crate::anki::sync::credentials;
 use crate::anki::sync::protocol::{Meta, Session};
 use crate::app::import::merge;
@@ -79,7 +79,9 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
     let login = credentials::load(&path)?.ok_or_else(|| {
         Error::user("not logged in to a sync server: run `skilldeck sync login` first")
     })?;
-    warn_if_plain(&login.endpoint);
+    if let Some(warning) = client::check_transport(&login.endpoint)? {
+        let _ = writeln!(crate::sanitize::stderr(), "warning: {warning}");
+    }
     let conn = store.conn();
     let ids = ours::deck_ids(conn, decks)?;
     if ids.is_empty() {
@@ -112,21 +114,25 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
     }
     let state =
         sync_state::state(conn)?.filter(|s| s.endpoint == login.endpoint && s.user == login.user);
-    if let Some(state) = &state
-        && state.scm != meta.scm
-    {
-        progress.done();
-        return match full {
-            Full::No => Err(Error::user(format!(
+    let replaced = state.as_ref().is_some_and(|s| s.scm != meta.scm);
+    match full {
+        Full::No if replaced => {
+            progress.done();
+            return Err(Error::user(format!(
                 "the collection on {} was replaced (a full sync from another device), so only a full sync is possible now. \
                  `skilldeck sync --full-download` takes the server's collection and then sends skilldeck's decks and reviews again (nothing is lost on the server); \
-                 `skilldeck sync --full-upload` replaces the server's collection with skilldeck's decks, and every other device loses what it had not synced",
+                 `skilldeck sync --full-upload` would replace the server's collection with skilldeck's decks, and every other device would lose what it had not synced",
                 login.endpoint
-            ))),
-            Full::Download | Full::Upload => Err(Error::user(
-                "full syncs are not supported by this version of skilldeck yet; sync the other devices, then use Anki's \"Check Database\" there or log in again with `skilldeck sync login` to start afresh",
-            )),
-        };
+            )));
+        }
+        Full::Upload => {
+            progress.done();
+            return Err(Error::user(
+                "a full upload is not supported by this version of skilldeck: it would replace the collection on the server, and every other device would lose what it had not synced. Use `skilldeck sync --full-download`, which loses nothing",
+            ));
+        }
+        Full::Download => return download_then_sync(store, session, &login, &ids, now, &progress),
+        Full::No => {}
     }
     let mark = sync_state::local_mark(conn)?;
     if let Some(state) = &state
@@ -163,6 +169,44 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
     };
     // The server has committed; now ours. The state and the mirror are written in this same
     // transaction, so either both sides moved on or the next sync finds out what is missing.
+    finish_locally(tx, &login, &summary)
+}
+
+/// `--full-download`: the server's collection becomes skilldeck's picture of the server, then a
+/// normal sync sends skilldeck's decks; all in one local transaction.
+fn download_then_sync(
+    store: &Store,
+    mut session: Session<'_>,
+    login: &credentials::Credentials,
+    ids: &[String],
+    now: DateTime<FixedOffset>,
+    progress: &Progress,
+) -> Result<()> {
+    let tx = store::write(store.conn())?;
+    progress.say("downloading the server's collection…");
+    let result = super::full::download(&tx, &mut session, now).and_then(|state| {
+        // The download moved the server's usn on: ask again.
+        let meta = session.meta()?;
+        normal(&tx, &mut session, &meta, Some(&state), ids, now, progress)
+    });
+    progress.done();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            session.abort();
+            drop(tx);
+            return Err(e);
+        }
+    };
+    finish_locally(tx, login, &summary)
+}
+
+/// Records the account and the local mark, commits, and says what the sync did.
+fn finish_locally(
+    tx: rusqlite::Transaction<'_>,
+    login: &credentials::Credentials,
+    summary: &Summary,
+) -> Result<()> {
     let mut saved = sync_state::state(&tx)?.unwrap_or_default();
     saved.endpoint = login.endpoint.clone();
     saved.user = login.user.clone();
@@ -208,6 +252,7 @@ fn normal(
     let mut summary = Summary::default();
 
     let graves = session.start(min_usn)?;
+    hold_for_tests();
     theirs::bury(tx, &graves)?;
 
     // Note types, decks and options first: they do not depend on card states or the
@@ -292,12 +337,19 @@ fn normal(
     Ok(summary)
 }
 
-/// Plain http sends the key readable on the way: fine on this machine or a private network.
-fn warn_if_plain(endpoint: &str) {
-    if endpoint.to_ascii_lowercase().starts_with("http://") {
-        let _ = writeln!(
-            crate::sanitize::stderr(),
-            "warning: {endpoint} is plain http: the key and your reviews travel unencrypted; use it only on this computer or a private network"
-        );
+/// The test suite's way to stop a sync between `start` and `finish` (another device then
+/// syncs): with `SKILLDECK_TEST_SYNC_HOLD=FILE`, the sync writes `FILE.started` after `start`
+/// and waits, at most a minute, until FILE is gone.
+fn hold_for_tests() {
+    let Some(file) = std::env::var_os("SKILLDECK_TEST_SYNC_HOLD") else {
+        return;
+    };
+    let file = std::path::PathBuf::from(file);
+    let mut started = file.clone().into_os_string();
+    started.push(".started");
+    let _ = std::fs::write(&started, b"");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }

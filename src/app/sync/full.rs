@@ -1,0 +1,145 @@
+//! `skilldeck sync --full-download`: when only a full sync is possible (the server's collection
+//! was replaced), skilldeck takes the server's whole collection as its new picture of the
+//! server: every id it holds (for the sanity check's counts), its reviews merged into ours as
+//! `import` merges them, what skilldeck sent forgotten (so the normal sync that follows sends
+//! skilldeck's decks again). Nothing on the server is lost. The collection file comes from a
+//! stranger too: it is opened read-only, as plain tables, on a work budget.
+
+use std::io::Write as _;
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OpenFlags};
+
+use super::theirs;
+use crate::anki::import::{AnkiCard, AnkiNote, AnkiReview, History};
+use crate::anki::sync::protocol::Session;
+use crate::app::import::merge;
+use crate::error::{Error, Result};
+use crate::store::sync_state;
+
+/// Most SQLite steps reading the downloaded collection may take, per byte of it.
+const STEPS_PER_BYTE: u64 = 10;
+
+/// Downloads the server's collection and makes it skilldeck's picture of the server, inside
+/// `tx`. Returns the state a normal sync continues from.
+pub fn download(
+    tx: &rusqlite::Transaction<'_>,
+    session: &mut Session<'_>,
+    now: DateTime<FixedOffset>,
+) -> Result<sync_state::State> {
+    let bytes = session.download()?;
+    let file = tempfile::NamedTempFile::new().map_err(|e| Error::io("<temporary file>", e))?;
+    std::fs::write(file.path(), &bytes).map_err(|e| Error::io(file.path(), e))?;
+    let bad = |e: rusqlite::Error| {
+        Error::user(format!(
+            "the collection the sync server sent cannot be read ({e}); nothing was changed"
+        ))
+    };
+    let col =
+        Connection::open_with_flags(file.path(), OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(bad)?;
+    // Anki's collation for names; only its order matters, never used to write.
+    col.create_collation("unicase", |a: &str, b: &str| {
+        a.to_lowercase().cmp(&b.to_lowercase())
+    })
+    .map_err(bad)?;
+    let budget = 1_000_000 + bytes.len() as u64 * STEPS_PER_BYTE;
+    let steps = std::cell::Cell::new(0u64);
+    col.progress_handler(
+        1000,
+        Some(move || {
+            steps.set(steps.get() + 1000);
+            steps.get() > budget
+        }),
+    );
+    drop(bytes);
+
+    sync_state::forget(tx)?;
+    let (scm, modified, usn, crt): (i64, i64, i64, i64) = col
+        .query_row("SELECT scm, mod, usn, crt FROM col", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .map_err(bad)?;
+    let mut history = History::default();
+    {
+        let mut stmt = col.prepare("SELECT id, guid FROM notes").map_err(bad)?;
+        let mut rows = stmt.query([]).map_err(bad)?;
+        while let Some(r) = rows.next().map_err(bad)? {
+            let (id, guid): (i64, String) = (r.get(0).map_err(bad)?, r.get(1).map_err(bad)?);
+            sync_state::add_note(tx, id, &guid)?;
+            history.notes.push(AnkiNote { id, guid });
+        }
+        let mut stmt = col.prepare("SELECT id, nid, ord FROM cards").map_err(bad)?;
+        let mut rows = stmt.query([]).map_err(bad)?;
+        while let Some(r) = rows.next().map_err(bad)? {
+            let (id, nid, ord): (i64, i64, i64) = (
+                r.get(0).map_err(bad)?,
+                r.get(1).map_err(bad)?,
+                r.get(2).map_err(bad)?,
+            );
+            sync_state::add_card(tx, id, nid, ord)?;
+            if let Ok(ord) = u32::try_from(ord) {
+                history.cards.push(AnkiCard { id, nid, ord });
+            }
+        }
+        let mut stmt = col
+            .prepare("SELECT id, cid, ease, time, type FROM revlog ORDER BY id")
+            .map_err(bad)?;
+        let mut rows = stmt.query([]).map_err(bad)?;
+        while let Some(r) = rows.next().map_err(bad)? {
+            let row: [i64; 5] = [
+                r.get(0).map_err(bad)?,
+                r.get(1).map_err(bad)?,
+                r.get(2).map_err(bad)?,
+                r.get(3).map_err(bad)?,
+                r.get(4).map_err(bad)?,
+            ];
+            sync_state::add_revlog(tx, row[0])?;
+            if (1..=4).contains(&row[2]) && (0..4).contains(&row[4]) && row[3] >= 0 {
+                history.reviews.push(AnkiReview {
+                    id: row[0],
+                    cid: row[1],
+                    ease: row[2] as u8,
+                    time: row[3].min(3_600_000),
+                });
+            }
+        }
+        let mut stmt = col.prepare("SELECT oid, type FROM graves").map_err(bad)?;
+        let mut rows = stmt.query([]).map_err(bad)?;
+        while let Some(r) = rows.next().map_err(bad)? {
+            let (oid, kind): (i64, i64) = (r.get(0).map_err(bad)?, r.get(1).map_err(bad)?);
+            tx.execute(
+                "INSERT OR IGNORE INTO sync_graves (oid, kind) VALUES (?1, ?2)",
+                (oid, kind),
+            )?;
+        }
+        for (table, kind) in [
+            ("notetypes", "model"),
+            ("decks", "deck"),
+            ("deck_config", "dconf"),
+        ] {
+            let mut stmt = col
+                .prepare(&format!("SELECT id FROM {table}"))
+                .map_err(bad)?;
+            let mut rows = stmt.query([]).map_err(bad)?;
+            while let Some(r) = rows.next().map_err(bad)? {
+                sync_state::add_object(tx, kind, r.get(0).map_err(bad)?)?;
+            }
+        }
+    }
+    let merged = merge(tx, &history, now)?;
+    let _ = writeln!(
+        crate::sanitize::stdout(),
+        "Downloaded the server's collection: {} note(s), {} card(s); {} review(s) of skilldeck's cards added.",
+        history.notes.len(),
+        history.cards.len(),
+        merged.added
+    );
+    let _ = theirs::Pulled::default();
+    Ok(sync_state::State {
+        scm,
+        server_mod: modified,
+        next_usn: usn,
+        crt,
+        ..Default::default()
+    })
+}
