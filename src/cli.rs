@@ -21,6 +21,8 @@ pub struct Cli {
 pub enum Format {
     Text,
     Json,
+    /// GitHub Actions workflow commands: each problem annotates its line of a pull request
+    Github,
 }
 
 #[derive(Debug, Subcommand)]

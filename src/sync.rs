@@ -179,6 +179,48 @@ fn comparable(prompt: &str) -> String {
         .collect()
 }
 
+/// How a deck's notes differ from those its last build recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    /// Notes whose id the last build did not have (or had retired).
+    pub added: usize,
+    /// Notes whose content (anything a reviewer sees) differs.
+    pub changed: usize,
+    /// Notes the last build had that are gone.
+    pub removed: usize,
+}
+
+impl Changes {
+    /// Notes added, changed or removed.
+    pub fn total(&self) -> usize {
+        self.added + self.changed + self.removed
+    }
+}
+
+/// Compares a deck's notes with the live notes of its last build, by id and content hash.
+pub fn changes_since(notes: &[DeckNote], stored: &[StoredNote]) -> Changes {
+    let live: HashMap<&str, &str> = stored
+        .iter()
+        .filter(|s| !s.retired)
+        .map(|s| (s.id.as_str(), s.content_hash.as_str()))
+        .collect();
+    let mut changes = Changes::default();
+    let mut seen = 0;
+    for n in notes {
+        match live.get(n.note.id.as_str()) {
+            None => changes.added += 1,
+            Some(hash) => {
+                seen += 1;
+                if *hash != n.note.content_hash() {
+                    changes.changed += 1;
+                }
+            }
+        }
+    }
+    changes.removed = live.len().saturating_sub(seen);
+    changes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +346,27 @@ mod tests {
         let p = plan(&new, &stored(&old));
         assert_eq!(p.carried.len(), 1);
         assert_eq!(p.carried[0].similarity, 1.0);
+    }
+
+    #[test]
+    fn changes_since_counts_added_changed_and_removed_notes() {
+        let old = notes("a.md", DECK);
+        assert_eq!(changes_since(&old, &stored(&old)), Changes::default());
+        let edited = notes("a.md", &DECK.replace("A.\n", "A, edited.\n"));
+        let c = changes_since(&edited, &stored(&old));
+        assert_eq!((c.added, c.changed, c.removed), (0, 1, 0), "{c:?}");
+        let fewer = notes("a.md", "## Alpha question about pipelines {#alpha}\n\nA.\n");
+        assert_eq!(
+            changes_since(&fewer, &stored(&old)),
+            Changes {
+                added: 0,
+                changed: 0,
+                removed: 2
+            }
+        );
+        let mut db = stored(&old);
+        db[1].retired = true;
+        let c = changes_since(&old, &db);
+        assert_eq!((c.added, c.removed, c.total()), (1, 0, 1));
     }
 }
