@@ -47,6 +47,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Start a new deck: deck.toml, the outline, one example note of each kind, a README for
+    /// contributors, a license and a GitHub Actions workflow that runs `check`
+    ///
+    /// The folder must not exist yet (or be empty); the result passes `skilldeck check`.
+    New {
+        /// The new deck's folder (the root of its git repository, for the workflow)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The deck's id: lowercase letters, digits and `-`; never changed once published
+        #[arg(long)]
+        id: String,
+        /// The exam's outline to copy [default: a commented template to fill in]
+        #[arg(long, value_name = "FILE")]
+        outline: Option<PathBuf>,
+        /// The deck's name [default: its id]
+        #[arg(long)]
+        name: Option<String>,
+        /// The content's license, an SPDX id: CC-BY-SA-4.0, CC-BY-4.0, CC0-1.0,
+        /// CC-BY-NC-SA-4.0, CC-BY-NC-4.0, CC-BY-ND-4.0, CC-BY-NC-ND-4.0 or MIT
+        #[arg(long, value_name = "SPDX", default_value = "CC-BY-SA-4.0")]
+        license: String,
+        /// The git address the workflow installs skilldeck from [default: the repository
+        /// variable SKILLDECK_GIT, set in the deck repository's settings]
+        #[arg(long, value_name = "URL")]
+        skilldeck_git: Option<String>,
+    },
     /// Give every note without an `{#id}` a readable id derived from its heading
     ///
     /// Without --write, lists the ids it would write.

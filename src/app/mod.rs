@@ -10,6 +10,7 @@ mod check;
 mod clock;
 pub mod coverage;
 mod import;
+mod new;
 mod note;
 mod review;
 mod settings;
@@ -52,6 +53,21 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Build { decks } => open(Opening::CheckFirst).run(|s| build(s, decks, now)),
         Command::Check { decks, format } => check(db, decks, format),
         Command::Ids { deck, write } => write_ids(&deck, write),
+        Command::New {
+            dir,
+            id,
+            outline,
+            name,
+            license,
+            skilldeck_git,
+        } => new::new_deck(new::NewDeck {
+            dir,
+            id,
+            outline,
+            name,
+            license,
+            skilldeck_git,
+        }),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "skilldeck", &mut std::io::stdout());
