@@ -25,6 +25,15 @@ pub enum Format {
     Github,
 }
 
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// An Anki package
+    Apkg,
+    /// A static web site (a folder)
+    Html,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compile decks into the database (all of it or nothing; unchanged decks are skipped)
@@ -133,18 +142,25 @@ pub enum Command {
         #[arg(value_name = "DECK")]
         deck: Option<String>,
     },
-    /// Write a deck as an Anki package (.apkg) for Anki, AnkiDroid and sharing
+    /// Write a deck as an Anki package (.apkg) for Anki, AnkiDroid and sharing, or as a
+    /// static web site to look at before installing (--format html)
     ///
-    /// Re-importing a newer export updates the notes in Anki instead of duplicating them.
+    /// Re-importing a newer export updates the notes in Anki instead of duplicating them. The
+    /// site is made from the deck's folder (DECK may name the folder, or a deck in the
+    /// database), needs no script and can be published as it is, e.g. with GitHub Pages.
     Export {
-        /// Deck id
+        /// Deck id (html: or the deck's folder)
         deck: String,
-        /// Output file [default: exports/<deck-id>-<version>.apkg]
+        /// Output file [default: exports/<deck-id>-<version>.apkg], or with --format html the
+        /// site's folder [default: exports/<deck-id>-<version>-site]
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Include each card's FSRS state and the review history
+        /// Include each card's FSRS state and the review history (apkg only)
         #[arg(long)]
         with_scheduling: bool,
+        /// What to write
+        #[arg(long, value_enum, default_value_t = ExportFormat::Apkg)]
+        format: ExportFormat,
     },
     /// Bring reviews done in Anki or AnkiDroid back (.apkg or .colpkg, exported with scheduling)
     ///

@@ -20,6 +20,7 @@ mod nesting;
 mod props;
 mod reimport;
 mod sched;
+mod site;
 mod support;
 mod sync;
 mod together;

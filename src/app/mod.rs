@@ -15,6 +15,7 @@ mod note;
 mod review;
 mod settings;
 mod share;
+mod site;
 mod stats;
 mod status;
 pub mod study;
@@ -30,7 +31,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ExportFormat};
 use crate::deck::Diagnostic;
 use crate::error::{Error, Result};
 use crate::store::{self, Store, decks};
@@ -98,6 +99,13 @@ pub fn run(cli: Cli) -> Result<()> {
             deck,
             output,
             with_scheduling,
+            format: ExportFormat::Html,
+        } => site::export_site(db, &deck, output, with_scheduling),
+        Command::Export {
+            deck,
+            output,
+            with_scheduling,
+            format: ExportFormat::Apkg,
         } => open(Opening::CheckFirst)
             .run(|s| share::export(s, &deck, output, with_scheduling, clock)),
         Command::Import {
