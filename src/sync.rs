@@ -197,28 +197,27 @@ impl Changes {
     }
 }
 
-/// Compares a deck's notes with the live notes of its last build, by id and content hash.
+/// Compares a deck's notes with the notes of its last build as a build would: a note whose
+/// history a build carries over (an id-less note given its id by `ids --write`, or edited) is
+/// the same note, changed only if its content is.
 pub fn changes_since(notes: &[DeckNote], stored: &[StoredNote]) -> Changes {
-    let live: HashMap<&str, &str> = stored
+    let plan = plan(notes, stored);
+    let hash_of: HashMap<i64, &str> = stored
         .iter()
-        .filter(|s| !s.retired)
-        .map(|s| (s.id.as_str(), s.content_hash.as_str()))
+        .map(|s| (s.pk, s.content_hash.as_str()))
         .collect();
-    let mut changes = Changes::default();
-    let mut seen = 0;
-    for n in notes {
-        match live.get(n.note.id.as_str()) {
-            None => changes.added += 1,
-            Some(hash) => {
-                seen += 1;
-                if *hash != n.note.content_hash() {
-                    changes.changed += 1;
-                }
-            }
-        }
+    let carried_changed = plan
+        .carried
+        .iter()
+        .filter(|c| {
+            hash_of.get(&c.pk).copied() != Some(notes[c.index].note.content_hash().as_str())
+        })
+        .count();
+    Changes {
+        added: plan.inserts.len() + plan.returned(),
+        changed: plan.changed() + carried_changed,
+        removed: plan.retire.len(),
     }
-    changes.removed = live.len().saturating_sub(seen);
-    changes
 }
 
 #[cfg(test)]
@@ -368,5 +367,14 @@ mod tests {
         db[1].retired = true;
         let c = changes_since(&old, &db);
         assert_eq!((c.added, c.removed, c.total()), (1, 0, 1));
+        // An id-less note given its id (history carried over) is the same note.
+        let with_id = notes(
+            "a.md",
+            &DECK.replace("in a pipeline?", "in a pipeline? {#stage}"),
+        );
+        assert_eq!(changes_since(&with_id, &stored(&old)), Changes::default());
+        // Moving a note is no change either.
+        let moved = notes("a.md", &format!("\n\n{DECK}"));
+        assert_eq!(changes_since(&moved, &stored(&old)), Changes::default());
     }
 }
