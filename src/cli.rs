@@ -21,6 +21,17 @@ pub struct Cli {
 pub enum Format {
     Text,
     Json,
+    /// GitHub Actions workflow commands: each problem annotates its line of a pull request
+    Github,
+}
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// An Anki package
+    Apkg,
+    /// A static web site (a folder)
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +89,32 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Start a new deck: deck.toml, the outline, one example note of each kind, a README for
+    /// contributors, a license and a GitHub Actions workflow that runs `check`
+    ///
+    /// The folder must not exist yet (or be empty); the result passes `skilldeck check`.
+    New {
+        /// The new deck's folder (the root of its git repository, for the workflow)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The deck's id: lowercase letters, digits and `-`; never changed once published
+        #[arg(long)]
+        id: String,
+        /// The exam's outline to copy [default: a commented template to fill in]
+        #[arg(long, value_name = "FILE")]
+        outline: Option<PathBuf>,
+        /// The deck's name [default: its id]
+        #[arg(long)]
+        name: Option<String>,
+        /// The content's license, an SPDX id: CC-BY-SA-4.0, CC-BY-4.0, CC0-1.0,
+        /// CC-BY-NC-SA-4.0, CC-BY-NC-4.0, CC-BY-ND-4.0, CC-BY-NC-ND-4.0 or MIT
+        #[arg(long, value_name = "SPDX", default_value = "CC-BY-SA-4.0")]
+        license: String,
+        /// The git address the workflow installs skilldeck from [default: the repository
+        /// variable SKILLDECK_GIT, set in the deck repository's settings]
+        #[arg(long, value_name = "URL")]
+        skilldeck_git: Option<String>,
     },
     /// Give every note without an `{#id}` a readable id derived from its heading
     ///
@@ -143,18 +180,25 @@ pub enum Command {
         #[arg(value_name = "DECK")]
         deck: Option<String>,
     },
-    /// Write a deck as an Anki package (.apkg) for Anki, AnkiDroid and sharing
+    /// Write a deck as an Anki package (.apkg) for Anki, AnkiDroid and sharing, or as a
+    /// static web site to look at before installing (--format html)
     ///
-    /// Re-importing a newer export updates the notes in Anki instead of duplicating them.
+    /// Re-importing a newer export updates the notes in Anki instead of duplicating them. The
+    /// site is made from the deck's folder (DECK may name the folder, or a deck in the
+    /// database), needs no script and can be published as it is, e.g. with GitHub Pages.
     Export {
-        /// Deck id
+        /// Deck id (html: or the deck's folder)
         deck: String,
-        /// Output file [default: exports/<deck-id>-<version>.apkg]
+        /// Output file [default: exports/<deck-id>-<version>.apkg], or with --format html the
+        /// site's folder [default: exports/<deck-id>-<version>-site]
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Include each card's FSRS state and the review history
+        /// Include each card's FSRS state and the review history (apkg only)
         #[arg(long)]
         with_scheduling: bool,
+        /// What to write
+        #[arg(long, value_enum, default_value_t = ExportFormat::Apkg)]
+        format: ExportFormat,
     },
     /// Bring reviews done in Anki or AnkiDroid back (.apkg or .colpkg, exported with scheduling)
     ///

@@ -13,6 +13,7 @@ mod partial;
 pub mod review;
 pub mod sanitize;
 pub mod sched;
+mod site;
 mod stats;
 pub mod store;
 mod sync;

@@ -107,6 +107,26 @@ pub fn persist(file: NamedTempFile, target: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Moves a finished partial folder to `target`, which must not exist or be an empty folder.
+pub fn persist_dir(partial: TempDir, target: &Path) -> Result<()> {
+    if target.is_dir() {
+        fs::remove_dir(target).map_err(|e| Error::io(target, e))?;
+    }
+    let kept = partial.keep();
+    fs::rename(&kept, target).map_err(|e| {
+        let _ = fs::remove_dir_all(&kept);
+        Error::io(target, e)
+    })
+}
+
+/// Whether `target` is free for a new folder: absent, or an empty folder.
+pub fn is_free_for_dir(target: &Path) -> bool {
+    match fs::read_dir(target) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(_) => !target.exists() && fs::symlink_metadata(target).is_err(),
+    }
+}
+
 /// Writes `bytes` to `target` through a partial file; an existing target keeps its
 /// permissions.
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {

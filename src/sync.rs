@@ -179,6 +179,47 @@ fn comparable(prompt: &str) -> String {
         .collect()
 }
 
+/// How a deck's notes differ from those its last build recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    /// Notes whose id the last build did not have (or had retired).
+    pub added: usize,
+    /// Notes whose content (anything a reviewer sees) differs.
+    pub changed: usize,
+    /// Notes the last build had that are gone.
+    pub removed: usize,
+}
+
+impl Changes {
+    /// Notes added, changed or removed.
+    pub fn total(&self) -> usize {
+        self.added + self.changed + self.removed
+    }
+}
+
+/// Compares a deck's notes with the notes of its last build as a build would: a note whose
+/// history a build carries over (an id-less note given its id by `ids --write`, or edited) is
+/// the same note, changed only if its content is.
+pub fn changes_since(notes: &[DeckNote], stored: &[StoredNote]) -> Changes {
+    let plan = plan(notes, stored);
+    let hash_of: HashMap<i64, &str> = stored
+        .iter()
+        .map(|s| (s.pk, s.content_hash.as_str()))
+        .collect();
+    let carried_changed = plan
+        .carried
+        .iter()
+        .filter(|c| {
+            hash_of.get(&c.pk).copied() != Some(notes[c.index].note.content_hash().as_str())
+        })
+        .count();
+    Changes {
+        added: plan.inserts.len() + plan.returned(),
+        changed: plan.changed() + carried_changed,
+        removed: plan.retire.len(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +345,36 @@ mod tests {
         let p = plan(&new, &stored(&old));
         assert_eq!(p.carried.len(), 1);
         assert_eq!(p.carried[0].similarity, 1.0);
+    }
+
+    #[test]
+    fn changes_since_counts_added_changed_and_removed_notes() {
+        let old = notes("a.md", DECK);
+        assert_eq!(changes_since(&old, &stored(&old)), Changes::default());
+        let edited = notes("a.md", &DECK.replace("A.\n", "A, edited.\n"));
+        let c = changes_since(&edited, &stored(&old));
+        assert_eq!((c.added, c.changed, c.removed), (0, 1, 0), "{c:?}");
+        let fewer = notes("a.md", "## Alpha question about pipelines {#alpha}\n\nA.\n");
+        assert_eq!(
+            changes_since(&fewer, &stored(&old)),
+            Changes {
+                added: 0,
+                changed: 0,
+                removed: 2
+            }
+        );
+        let mut db = stored(&old);
+        db[1].retired = true;
+        let c = changes_since(&old, &db);
+        assert_eq!((c.added, c.removed, c.total()), (1, 0, 1));
+        // An id-less note given its id (history carried over) is the same note.
+        let with_id = notes(
+            "a.md",
+            &DECK.replace("in a pipeline?", "in a pipeline? {#stage}"),
+        );
+        assert_eq!(changes_since(&with_id, &stored(&old)), Changes::default());
+        // Moving a note is no change either.
+        let moved = notes("a.md", &format!("\n\n{DECK}"));
+        assert_eq!(changes_since(&moved, &stored(&old)), Changes::default());
     }
 }

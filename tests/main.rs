@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authoring;
 mod cli;
 mod community;
 mod crash;
@@ -21,6 +22,7 @@ mod nesting;
 mod props;
 mod reimport;
 mod sched;
+mod site;
 mod support;
 mod sync;
 mod sync_collection;

@@ -1,7 +1,8 @@
-//! Markdown → HTML for Anki cards (pure): code blocks pre-highlighted into inline-styled HTML
-//! (no add-on needed on AnkiDroid), math as MathJax `\(…\)` / `\[…\]`, image sources rewritten
-//! to their exported media names. Deck text is hostile: raw HTML in the Markdown is escaped,
-//! not passed through, and links keep only web and mail addresses.
+//! Markdown → HTML for Anki cards and the static site (pure): code blocks pre-highlighted into
+//! inline-styled HTML (no add-on needed on AnkiDroid), math as MathJax `\(…\)` / `\[…\]` for
+//! Anki or as TeX in a styled element for the site (which runs no script), image sources
+//! rewritten to their exported media names. Deck text is hostile: raw HTML in the Markdown is
+//! escaped, not passed through, and links keep only web and mail addresses.
 
 use std::collections::HashMap;
 
@@ -74,9 +75,24 @@ fn is_plain(text: &str) -> bool {
         && !text.chars().any(is_hidden)
 }
 
-/// Renders Markdown to HTML. `media` maps an image's path as written to its exported name;
-/// images it does not map are left as text.
+/// How math comes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Math {
+    /// MathJax delimiters, `\(…\)` and `\[…\]`, which Anki typesets.
+    MathJax,
+    /// The TeX source in `<span class="math">` (display math: `class="math display"`), for
+    /// pages that run no script.
+    Tex,
+}
+
+/// Renders Markdown to HTML for Anki. `media` maps an image's path as written to its exported
+/// name; images it does not map are left as text.
 pub fn render(markdown: &str, media: &HashMap<String, String>) -> String {
+    render_with(markdown, media, Math::MathJax)
+}
+
+/// Renders Markdown to HTML, with math as asked.
+pub fn render_with(markdown: &str, media: &HashMap<String, String>, math: Math) -> String {
     // Most options, titles and short answers are one plain line: skip the parser for them.
     if is_plain(markdown) {
         return format!("<p>{markdown}</p>");
@@ -84,6 +100,7 @@ pub fn render(markdown: &str, media: &HashMap<String, String>) -> String {
     let markdown = sanitize(markdown);
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut code: Option<(String, String)> = None;
+    let mut dropped_link = false;
     for event in Parser::new_ext(&markdown, markdown_options()) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -105,34 +122,21 @@ pub fn render(markdown: &str, media: &HashMap<String, String>) -> String {
                     body.push_str(&text);
                 }
             }
-            Event::InlineMath(math) => events.push(Event::InlineHtml(CowStr::from(format!(
-                "\\({}\\)",
-                escape(&math)
-            )))),
-            Event::DisplayMath(math) => events.push(Event::Html(CowStr::from(format!(
-                "\\[{}\\]",
-                escape(&math)
-            )))),
+            Event::InlineMath(tex) => events.push(Event::InlineHtml(CowStr::from(match math {
+                Math::MathJax => format!("\\({}\\)", escape(&tex)),
+                Math::Tex => format!("<span class=\"math\">{}</span>", escape(&tex)),
+            }))),
+            Event::DisplayMath(tex) => events.push(Event::Html(CowStr::from(match math {
+                Math::MathJax => format!("\\[{}\\]", escape(&tex)),
+                Math::Tex => format!("<span class=\"math display\">{}</span>", escape(&tex)),
+            }))),
             // Raw HTML from a deck is shown, never run.
             Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest_url = if safe_link(&dest_url) {
-                    dest_url
-                } else {
-                    CowStr::from("")
-                };
-                events.push(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
+            // A link to anything but the web or mail keeps only its text (links do not nest).
+            Event::Start(Tag::Link { ref dest_url, .. }) if !safe_link(dest_url) => {
+                dropped_link = true;
             }
+            Event::End(TagEnd::Link) if dropped_link => dropped_link = false,
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
@@ -179,6 +183,15 @@ mod tests {
     fn math_becomes_mathjax() {
         assert_eq!(html("Area $a<b$."), "<p>Area \\(a&lt;b\\).</p>");
         assert_eq!(html("$$x^2$$"), "<p>\\[x^2\\]</p>");
+        let tex = |md| render_with(md, &HashMap::new(), Math::Tex);
+        assert_eq!(
+            tex("Area $a<b$."),
+            "<p>Area <span class=\"math\">a&lt;b</span>.</p>"
+        );
+        assert_eq!(
+            tex("$$x^2$$"),
+            "<p><span class=\"math display\">x^2</span></p>"
+        );
     }
 
     #[test]
@@ -188,6 +201,11 @@ mod tests {
         assert!(!out.contains("<script>") && !out.contains("<b>"), "{out}");
         assert!(out.contains("&lt;script&gt;"), "{out}");
         assert!(!out.contains("javascript:"), "{out}");
+        assert!(out.contains("See x and"), "the link's text stays: {out}");
+        assert_eq!(
+            html("[web](https://example.org) [x](file:///etc/passwd)"),
+            "<p><a href=\"https://example.org\">web</a> x</p>"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod html;
 pub mod import;
 pub mod known;
 pub mod markdown;
-mod media;
+pub(crate) mod media;
 mod note_rows;
 pub mod notetypes;
 pub mod package;

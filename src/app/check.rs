@@ -1,4 +1,7 @@
-//! `skilldeck check`: lint and outline coverage, as text or JSON, without the database.
+//! `skilldeck check`: lint and outline coverage, as text, JSON or GitHub Actions workflow
+//! commands. The database is only read (never written): for the deck list when no folder is
+//! named, and for what the last build of each deck recorded, to warn when notes changed while
+//! `version` did not.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -8,9 +11,12 @@ use super::deck_dirs;
 use crate::app::coverage::Coverage;
 use crate::cli::Format;
 use crate::deck::Diagnostic;
+use crate::deck::diagnostic::{Severity, at};
 use crate::deck::load;
+use crate::deck::load::Deck;
 use crate::error::{Error, Result};
-use crate::store::{self, Store};
+use crate::store::{self, Store, decks, notes};
+use crate::sync::changes_since;
 use crate::types::DeckId;
 
 /// The JSON report of `check`.
@@ -34,11 +40,7 @@ struct DeckCoverage {
 
 /// `skilldeck check`: lint and coverage, without touching the database.
 pub(crate) fn check(db: Option<&Path>, named: Vec<PathBuf>, format: Format) -> Result<()> {
-    let store = if named.is_empty() {
-        open_existing(db)?
-    } else {
-        None
-    };
+    let store = Store::open_read_only(&store::default_path(db)?)?;
     let dirs = deck_dirs(store.as_ref(), named)?;
     let mut report = CheckReport {
         notes: 0,
@@ -49,7 +51,10 @@ pub(crate) fn check(db: Option<&Path>, named: Vec<PathBuf>, format: Format) -> R
     };
     let mut text = String::new();
     for dir in &dirs {
-        let deck = load::load(dir)?;
+        let mut deck = load::load(dir)?;
+        if let Some(store) = &store {
+            deck.diagnostics.extend(unpublished_changes(store, &deck)?);
+        }
         let coverage = deck
             .outline
             .as_ref()
@@ -57,6 +62,18 @@ pub(crate) fn check(db: Option<&Path>, named: Vec<PathBuf>, format: Format) -> R
             .unwrap_or_default();
         let errors = deck.error_count();
         let warnings = deck.diagnostics.len() - errors;
+        if format == Format::Github {
+            for d in &deck.diagnostics {
+                let _ = writeln!(text, "{}", d.workflow_command(&repository_path(&d.path)));
+            }
+            let _ = writeln!(
+                text,
+                "{}: {} notes, {} cards, {errors} error(s), {warnings} warning(s)",
+                deck.manifest.id,
+                deck.notes.len(),
+                deck.card_count()
+            );
+        }
         if format == Format::Text {
             for d in &deck.diagnostics {
                 let _ = writeln!(text, "{d}");
@@ -90,7 +107,7 @@ pub(crate) fn check(db: Option<&Path>, named: Vec<PathBuf>, format: Format) -> R
     }
     let mut out = crate::sanitize::stdout();
     match format {
-        Format::Text => {
+        Format::Text | Format::Github => {
             let _ = out.write_all(text.as_bytes());
         }
         Format::Json => {
@@ -107,13 +124,71 @@ pub(crate) fn check(db: Option<&Path>, named: Vec<PathBuf>, format: Format) -> R
     }
 }
 
-fn open_existing(db: Option<&Path>) -> Result<Option<Store>> {
-    let path = store::default_path(db)?;
-    if path.is_file() {
-        Store::open(&path).map(Some)
-    } else {
-        Ok(None)
+/// A warning on deck.toml's `version` when the deck's notes changed since its last build but
+/// its version did not: learners could not tell the two versions apart. Nothing without a
+/// previous build of the deck.
+fn unpublished_changes(store: &Store, deck: &Deck) -> Result<Option<crate::deck::Diagnostic>> {
+    let Some(built) = decks::find(store.conn(), &deck.manifest.id)? else {
+        return Ok(None);
+    };
+    if built.version != deck.manifest.version {
+        return Ok(None);
     }
+    let changes = changes_since(&deck.notes, &notes::stored(store.conn(), built.pk)?);
+    if changes.total() == 0 {
+        return Ok(None);
+    }
+    let text = &deck.scan.manifest_text;
+    let (line, column) = version_position(text);
+    Ok(Some(
+        at(
+            Severity::Warning,
+            &deck.scan.display("deck.toml"),
+            line,
+            column,
+            format!(
+                "{} note(s) changed since the last build ({} added, {} changed, {} removed), but `version` is still {}",
+                changes.total(),
+                changes.added,
+                changes.changed,
+                changes.removed,
+                deck.manifest.version
+            ),
+        )
+        .with_hint("raise `version` before publishing, so each published version means one set of notes"),
+    ))
+}
+
+/// The line and column of the `version` key in deck.toml (1:1 when it cannot be found).
+fn version_position(text: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(i, line)| {
+            let rest = line.trim_start().strip_prefix("version")?;
+            rest.trim_start()
+                .starts_with('=')
+                .then(|| (i + 1, line.len() - line.trim_start().len() + 1))
+        })
+        .unwrap_or((1, 1))
+}
+
+/// A diagnostic's path as the repository names it: relative to the working folder (where a
+/// workflow runs), without a leading `./`.
+fn repository_path(path: &str) -> String {
+    let p = Path::new(path);
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| p.to_path_buf());
+    if relative.is_absolute() {
+        return relative.to_string_lossy().into_owned();
+    }
+    relative
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn coverage_text(c: &Coverage) -> String {

@@ -12,10 +12,12 @@ mod clock;
 pub mod coverage;
 mod git;
 mod import;
+mod new;
 mod note;
 mod review;
 mod settings;
 mod share;
+mod site;
 mod stats;
 mod status;
 pub mod study;
@@ -34,7 +36,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ExportFormat};
 use crate::deck::Diagnostic;
 use crate::error::{Error, Result};
 use crate::store::{self, Store, decks};
@@ -66,6 +68,21 @@ pub fn run(cli: Cli) -> Result<()> {
             .run(|s| subscribed::remove(s, &store::default_path(db)?, &deck, purge, yes, now)),
         Command::Check { decks, format } => check(db, decks, format),
         Command::Ids { deck, write } => write_ids(&deck, write),
+        Command::New {
+            dir,
+            id,
+            outline,
+            name,
+            license,
+            skilldeck_git,
+        } => new::new_deck(new::NewDeck {
+            dir,
+            id,
+            outline,
+            name,
+            license,
+            skilldeck_git,
+        }),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "skilldeck", &mut std::io::stdout());
@@ -96,6 +113,13 @@ pub fn run(cli: Cli) -> Result<()> {
             deck,
             output,
             with_scheduling,
+            format: ExportFormat::Html,
+        } => site::export_site(db, &deck, output, with_scheduling),
+        Command::Export {
+            deck,
+            output,
+            with_scheduling,
+            format: ExportFormat::Apkg,
         } => open(Opening::CheckFirst)
             .run(|s| share::export(s, &deck, output, with_scheduling, clock)),
         Command::Import {

@@ -63,6 +63,49 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic as a GitHub Actions workflow command (`::error file=…,line=…,col=…::…`),
+    /// which shows it on the pull request's line. `path` is the file as the repository names
+    /// it; the hint follows the message on a line of its own.
+    pub fn workflow_command(&self, path: &str) -> String {
+        let command = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = self.message.clone();
+        if let Some(hint) = &self.hint {
+            message.push_str("\nhint: ");
+            message.push_str(hint);
+        }
+        format!(
+            "::{command} file={},line={},col={}::{}",
+            escape_property(path),
+            self.line,
+            self.column,
+            escape_data(&message)
+        )
+    }
+}
+
+/// Escapes the message of a workflow command: `%`, CR and LF.
+pub fn escape_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a property value of a workflow command: as the message, and `:` and `,` too.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
@@ -182,5 +225,19 @@ mod tests {
     fn display_has_path_line_column_and_hint() {
         let d = at(Severity::Error, "a.md", 2, 5, "bad").with_hint("do this");
         assert_eq!(d.to_string(), "a.md:2:5: error: bad\n  hint: do this");
+    }
+
+    #[test]
+    fn workflow_commands_escape_data_and_properties() {
+        let d = at(Severity::Warning, "x", 3, 7, "50% of\r\nit: a, b").with_hint("fix: it");
+        assert_eq!(
+            d.workflow_command("notes/a,b:c%.md"),
+            "::warning file=notes/a%2Cb%3Ac%25.md,line=3,col=7::50%25 of%0D%0Ait: a, b%0Ahint: fix: it"
+        );
+        let e = at(Severity::Error, "x", 1, 1, "bad");
+        assert_eq!(
+            e.workflow_command("a.md"),
+            "::error file=a.md,line=1,col=1::bad"
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod load;
 pub mod manifest;
 pub mod parse;
+pub mod skeleton;
 
 use serde::Serialize;
 

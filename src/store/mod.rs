@@ -146,6 +146,43 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing database read-only, for a command that must never write to it
+    /// (`check`): no migration, no journal-mode switch, no page check (a damaged page is then
+    /// an error where it is read). `None` when there is no database yet, or an empty file.
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>> {
+        let kind = check::inspect(path).map_err(|e| Error::io(path, e))?;
+        refuse(path, &kind)?;
+        if kind != FileKind::Sqlite {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| translate_open_error(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        refuse(
+            path,
+            &as_verdict(check::tables(&conn, migrations::MIGRATIONS))?,
+        )?;
+        let version = migrations::version(&conn)?;
+        let known = migrations::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(Error::DatabaseTooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        Ok(Some(Store {
+            conn,
+            path: Some(path.to_path_buf()),
+            pending: RefCell::new(None),
+            created: false,
+            checked: std::cell::Cell::new(false),
+        }))
+    }
+
     /// Waits for the page check running alongside the command, if any: an error when the
     /// database is damaged. Call before printing what was read.
     pub fn ready(&self) -> Result<()> {
