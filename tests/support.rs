@@ -213,22 +213,27 @@ impl SyncServer {
     }
 
     fn launch(now: Option<&str>) -> SyncServer {
-        // A port the system says is free; released just before the server binds it.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let base = tempfile::tempdir().unwrap();
-        let child = SyncServer::spawn(base.path(), port, now);
-        let mut server = SyncServer {
-            child,
-            base,
-            port,
-            endpoint: format!("http://127.0.0.1:{port}/"),
-        };
-        server.wait_until_up();
-        server
+        // A port the system says is free, released just before the server binds it: another
+        // test may take it meanwhile, and then the server exits and another port is tried.
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let base = tempfile::tempdir().unwrap();
+            let child = SyncServer::spawn(base.path(), port, now);
+            let mut server = SyncServer {
+                child,
+                base,
+                port,
+                endpoint: format!("http://127.0.0.1:{port}/"),
+            };
+            if server.wait_until_up() {
+                return server;
+            }
+        }
+        panic!("the sync server could not start on a free port");
     }
 
     fn spawn(base: &Path, port: u16, now: Option<&str>) -> std::process::Child {
@@ -237,22 +242,16 @@ impl SyncServer {
             .append(true)
             .open(base.join("server.log"))
             .unwrap();
-        let mut cmd = match now {
-            Some(now) => {
-                let at = chrono::DateTime::parse_from_rfc3339(now)
-                    .unwrap()
-                    .with_timezone(&chrono::Utc);
-                let mut cmd = Command::new("faketime");
-                cmd.arg("-f")
-                    .arg(at.format("@%Y-%m-%d %H:%M:%S").to_string())
-                    .arg(python());
-                cmd
-            }
-            None => Command::new(python()),
-        };
-        // Its own process group: faketime runs the server as a child, and a stop must reach
-        // both.
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut cmd = Command::new(python());
+        if let Some(now) = now {
+            // libfaketime reads the clock from a file the test moves on (`set_clock`), so the
+            // server never restarts (a restart could lose its port to another test).
+            write_clock(&base.join("clock"), now);
+            cmd.env("LD_PRELOAD", libfaketime())
+                .env("FAKETIME_TIMESTAMP_FILE", base.join("clock"))
+                .env("FAKETIME_NO_CACHE", "1")
+                .env_remove("FAKETIME");
+        }
         cmd.args(["-m", "anki.syncserver"])
             .env("SYNC_USER1", "user:pass")
             .env("SYNC_BASE", base.join("data"))
@@ -268,12 +267,9 @@ impl SyncServer {
             .unwrap()
     }
 
-    /// Stops the server and starts it again on the same port and data with its clock at `now`
-    /// (a simulated day later).
-    pub fn restart_at(&mut self, now: &str) {
-        self.stop();
-        self.child = SyncServer::spawn(self.base.path(), self.port, Some(now));
-        self.wait_until_up();
+    /// Moves the server's clock to `now` (a simulated day later); it runs on from there.
+    pub fn set_clock(&mut self, now: &str) {
+        write_clock(&self.base.path().join("clock"), now);
     }
 
     /// The calls the server has answered so far (`meta`, `start`, …), in order.
@@ -292,7 +288,7 @@ impl SyncServer {
 
     /// Polls `GET /health` until it answers 200 (a hang guard of twenty seconds: Python starts
     /// slowly on a busy machine).
-    fn wait_until_up(&mut self) {
+    fn wait_until_up(&mut self) -> bool {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(std::time::Duration::from_secs(2)))
             .build()
@@ -300,15 +296,18 @@ impl SyncServer {
         let url = format!("{}health", self.endpoint);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while std::time::Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the sync server exited at once: {status}");
+            if self.child.try_wait().unwrap().is_some() {
+                // It could not bind the port (taken meanwhile).
+                return false;
             }
             if agent
                 .get(&url)
                 .call()
                 .is_ok_and(|r| r.status().as_u16() == 200)
             {
-                return;
+                // The answer was ours only if the server still runs.
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                return self.child.try_wait().unwrap().is_none();
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
@@ -317,11 +316,8 @@ impl SyncServer {
 }
 
 impl SyncServer {
-    /// Stops the server's whole process group and waits until its port is free.
+    /// Stops the server and waits until its port is free.
     fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -337,6 +333,28 @@ impl Drop for SyncServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Writes a libfaketime clock file: an absolute start time, from which the clock runs on.
+fn write_clock(file: &Path, now: &str) {
+    let at = chrono::DateTime::parse_from_rfc3339(now)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    std::fs::write(file, at.format("@%Y-%m-%d %H:%M:%S\n").to_string()).unwrap();
+}
+
+/// libfaketime's preload library (Debian package `faketime`, installed by ./scripts/test).
+fn libfaketime() -> PathBuf {
+    let mut candidates = vec![PathBuf::from("/usr/lib/faketime/libfaketime.so.1")];
+    if let Ok(dirs) = std::fs::read_dir("/usr/lib") {
+        for dir in dirs.flatten() {
+            candidates.push(dir.path().join("faketime/libfaketime.so.1"));
+        }
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .expect("libfaketime.so.1 not found: install the Debian package faketime")
 }
 
 /// The hex SHA-1 of `text`, as Python computes it (the self-hosted server's host key is the
