@@ -11,6 +11,8 @@ mod clock;
 pub mod coverage;
 mod import;
 mod note;
+pub mod plan;
+mod refit;
 mod review;
 mod settings;
 mod share;

@@ -5,6 +5,7 @@
 pub mod card;
 pub mod fsrs;
 pub mod optimize;
+pub mod plan;
 pub mod queue;
 pub mod readiness;
 pub mod simulate;
