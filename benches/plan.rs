@@ -105,7 +105,7 @@ fn main() -> Result<()> {
     println!(
         "AZ-400: {} cards, exam in 60 days, {} seeds per simulation, median of {RUNS}\n",
         fresh.cards.len(),
-        plan::SEEDS
+        plan::seeds(fresh.cards.len())
     );
     println!("| start | pace | target | readiness at pace | needed | time to plan |");
     println!("|---|---|---|---|---|---|");

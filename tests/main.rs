@@ -16,6 +16,7 @@ mod golden;
 mod hostile;
 mod import;
 mod nesting;
+mod plan;
 mod props;
 mod reimport;
 mod sched;

@@ -6,7 +6,7 @@
 //!
 //! The simulation is deterministic: each answer's draw comes from a hash of the seed, the card
 //! and its review count (the same draws at every budget, so budgets compare fairly), and the
-//! result is the mean over [`SEEDS`] seeds. Readiness is the expected weighted recall of the
+//! result is the mean over a few seeds ([`seeds`]). Readiness is the expected weighted recall of the
 //! cards' memory states on the day, as `status` computes it.
 
 use rayon::prelude::*;
@@ -18,8 +18,14 @@ use super::readiness::{self, DomainInfo};
 use crate::error::Result;
 use crate::types::{Day, Rating, Timestamp};
 
-/// Seeds averaged over.
-pub const SEEDS: u64 = 2;
+/// Seeds averaged over: enough that every simulation answers about [`SAMPLE_CARDS`] cards in
+/// all (2 for the AZ-400 deck), at least 2 and at most 32.
+pub fn seeds(cards: usize) -> u64 {
+    (SAMPLE_CARDS.div_ceil(cards.max(1)) as u64).clamp(2, 32)
+}
+
+/// Cards simulated over all seeds, at least.
+pub const SAMPLE_CARDS: usize = 1_400;
 
 /// How the learner answers, from their history (defaults where it is short).
 #[derive(Debug, Clone, PartialEq)]
@@ -295,7 +301,7 @@ impl Run {
 
 /// Simulates every day from today to the exam at a daily budget (seconds; `None` = no limit
 /// but the daily counts), with the learner's memory following the scheduler's model; the
-/// mean over [`SEEDS`] seeds.
+/// mean over [`seeds`] seeds.
 pub fn simulate(course: &Course<'_>, budget: Option<f64>) -> Result<Run> {
     simulate_seeds(course, budget, true)
 }
@@ -306,7 +312,7 @@ pub fn exam_readiness(course: &Course<'_>, budget: Option<f64>) -> Result<f64> {
 }
 
 fn simulate_seeds(course: &Course<'_>, budget: Option<f64>, every_day: bool) -> Result<Run> {
-    let runs: Vec<Run> = (1..=SEEDS)
+    let runs: Vec<Run> = (1..=seeds(course.cards.len()))
         .into_par_iter()
         .map(|seed| simulate_seed(course, budget, seed, every_day))
         .collect::<Result<_>>()?;
@@ -403,23 +409,27 @@ pub fn forecast(course: &Course<'_>, pace_minutes: f64, target: f64) -> Result<F
     let unlimited = simulate_seeds(course, None, false)?;
     // With a budget of the busiest day of the unlimited run, no day is cut short: the same run.
     let most = (unlimited.busiest_seconds / 60.0).ceil().max(1.0) as u32;
-    let best = unlimited.exam();
+    // The best seen (the simulation is a sample: the pace may edge out unlimited time).
+    let best = unlimited.exam().max(at_pace);
     let goal = if best >= target { target } else { best - 0.005 };
+    let pace = pace_minutes.max(0.0).ceil() as u32;
+    let hi = if unlimited.exam() >= goal {
+        most
+    } else {
+        pace.max(1)
+    };
     // Without study, readiness is today's prediction for exam day.
     let decay = course.scheduler.decay();
     let idle = weighted_recall(&course.cards, &infos(&course.domains), course.exam, decay);
     let minutes = if idle >= goal {
         0
-    } else {
+    } else if pace == 0 || pace >= hi {
+        least_minutes(course, goal, 0, hi)?
+    } else if exam_readiness(course, Some(f64::from(pace) * 60.0))? >= goal {
         // The pace brackets the answer from one side.
-        let pace = pace_minutes.max(0.0).round() as u32;
-        let (lo, hi) = match pace {
-            0 => (0, most),
-            p if p >= most => (0, most),
-            p if exam_readiness(course, Some(f64::from(p) * 60.0))? >= goal => (0, p),
-            p => (p, most),
-        };
-        least_minutes(course, goal, lo, hi)?
+        least_minutes(course, goal, 0, pace)?
+    } else {
+        least_minutes(course, goal, pace, hi)?
     };
     let needed = if best >= target {
         Needed::Reachable { minutes }
