@@ -257,7 +257,7 @@ mod tests {
         let (stability, difficulty) = memory(&store, cards[0]);
         assert!((stability.unwrap() - f64::from(m.stability)).abs() < 1e-3);
         assert!((difficulty.unwrap() - f64::from(m.difficulty)).abs() < 1e-3);
-        // 160 more items are not enough for another fit (200 more are needed).
+        // 160 more items are not enough for another fit (at least 200 more are needed).
         review(&store, &cards, &[21, 28, 36, 45]);
         assert!(auto(&store, &decks, now(20_046)).unwrap().is_empty());
         assert_eq!(fits(&store), 1);

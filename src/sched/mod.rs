@@ -2,6 +2,7 @@
 //! exam, the optimizer's training items and the simulation. Everything here is pure: data and
 //! the day come in as arguments.
 
+pub mod calibration;
 pub mod card;
 pub mod fsrs;
 pub mod optimize;

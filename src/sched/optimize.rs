@@ -18,18 +18,18 @@ pub struct HistoryRow {
 /// Fewer training items than this is too little history to fit anything.
 pub const MIN_ITEMS: usize = 8;
 
-/// Training items before the first automatic fit.
+/// Training items before the first automatic fit, and new items before any later one.
 pub const AUTO_FIRST_ITEMS: usize = 200;
 /// The most new items an automatic refit waits for.
 pub const AUTO_MAX_WAIT: usize = 5_000;
 
-/// Whether enough new history has accumulated for an automatic refit: as many new training
-/// items as there were at the last attempt (so each fit sees at least twice the history of the
-/// one before), at least [`AUTO_FIRST_ITEMS`] and at most [`AUTO_MAX_WAIT`].
+/// Whether enough new history has accumulated for an automatic refit: [`AUTO_FIRST_ITEMS`]
+/// training items for the first, then a quarter more than at the last attempt, at least
+/// [`AUTO_FIRST_ITEMS`] and at most [`AUTO_MAX_WAIT`] new ones.
 pub fn due_for_refit(items: usize, at_last_attempt: usize) -> bool {
     items >= AUTO_FIRST_ITEMS
         && items.saturating_sub(at_last_attempt)
-            >= at_last_attempt.clamp(AUTO_FIRST_ITEMS, AUTO_MAX_WAIT)
+            >= (at_last_attempt / 4).clamp(AUTO_FIRST_ITEMS, AUTO_MAX_WAIT)
 }
 
 /// What fitting found.
@@ -180,14 +180,14 @@ mod tests {
     }
 
     #[test]
-    fn a_refit_waits_for_as_much_new_history_as_the_last_fit_saw() {
+    fn a_refit_waits_for_a_quarter_more_history_and_at_least_200_items() {
         assert!(!due_for_refit(199, 0));
         assert!(due_for_refit(200, 0));
         assert!(!due_for_refit(399, 200));
         assert!(due_for_refit(400, 200));
         assert!(!due_for_refit(349, 150));
-        assert!(!due_for_refit(1_999, 1_000));
-        assert!(due_for_refit(2_000, 1_000));
+        assert!(!due_for_refit(1_249, 1_000));
+        assert!(due_for_refit(1_250, 1_000));
         assert!(!due_for_refit(104_999, 100_000));
         assert!(due_for_refit(105_000, 100_000));
     }
