@@ -1,13 +1,16 @@
 //! The planner's speed: the plan (readiness at the learner's pace and the minutes a day that
 //! reach the target, each found by simulating every day to the exam with the real queue) for
-//! the AZ-400 deck 60 days before the exam, from a fresh start and after 30 days of study.
-//! Run with `cargo bench --bench plan`; the figures go in the README.
+//! the AZ-400 deck 60 days before the exam, from a fresh start and after 30 days of study; and
+//! the calibration of readiness on the same deck: predicted against true weighted recall on
+//! exam day for a learner whose memory is not the scheduler's model, before and after
+//! automatic refits. Run with `cargo bench --bench plan`; the figures go in the README.
 
 use std::path::Path;
 use std::time::Instant;
 
 use skilldeck::app::coverage::Coverage;
 use skilldeck::deck::load;
+use skilldeck::sched::calibration;
 use skilldeck::sched::card::CardState;
 use skilldeck::sched::fsrs::{IntervalRules, Scheduler};
 use skilldeck::sched::plan::{self, Course, DoneToday, Habits, Limits};
@@ -136,6 +139,65 @@ fn main() -> Result<()> {
                 times[RUNS / 2].as_secs_f64() * 1000.0
             );
         }
+    }
+    calibration(&midway.cards, &domains, limits)?;
+    Ok(())
+}
+
+/// Predicted against true exam-day recall, mean of four seeds, before and after refits.
+fn calibration(cards: &[QueueCard], domains: &[DomainInput], limits: Limits) -> Result<()> {
+    let fresh: Vec<QueueCard> = cards
+        .iter()
+        .map(|c| QueueCard {
+            state: CardState::new_card(),
+            last_review_day: None,
+            seconds: None,
+            ..c.clone()
+        })
+        .collect();
+    let learner = calibration::Learner::forgetful(0);
+    println!(
+        "\nCalibration: a learner with its own FSRS parameters (domain 1 weaker) studies AZ-400 for 60 days; weighted recall on exam day, mean of 4 seeds (worst seed in brackets)\n"
+    );
+    println!(
+        "| daily budget | true | predicted, default parameters | predicted, refitted | fits |"
+    );
+    println!("|---|---|---|---|---|");
+    for minutes in [5.0, 10.0, 20.0, 30.0] {
+        let mut rows = [(0.0, 0.0, 0.0f64, 0usize); 2];
+        for (k, refit) in [false, true].into_iter().enumerate() {
+            for seed in 1..=4 {
+                let o = calibration::run(
+                    &calibration::Setup {
+                        cards: fresh.clone(),
+                        domains: domains.to_vec(),
+                        days: 60,
+                        budget_seconds: minutes * 60.0,
+                        limits,
+                        refit,
+                        seed,
+                    },
+                    &learner,
+                )?;
+                rows[k].0 += o.truth / 4.0;
+                rows[k].1 += o.predicted / 4.0;
+                rows[k].2 = rows[k].2.max((o.predicted - o.truth).abs());
+                rows[k].3 += o.fits;
+            }
+        }
+        let [before, after] = rows;
+        println!(
+            "| {minutes:.0} min | {:.1}% / {:.1}% | {:.1}% ({:+.1} points, worst {:.1}) | {:.1}% ({:+.1} points, worst {:.1}) | {:.1} |",
+            before.0 * 100.0,
+            after.0 * 100.0,
+            before.1 * 100.0,
+            (before.1 - before.0) * 100.0,
+            before.2 * 100.0,
+            after.1 * 100.0,
+            (after.1 - after.0) * 100.0,
+            after.2 * 100.0,
+            after.3 as f64 / 4.0
+        );
     }
     Ok(())
 }
