@@ -301,6 +301,50 @@ pub fn projection(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Timestamp;
+
+    #[test]
+    fn the_projection_runs_from_today_to_exam_day_at_both_paces() {
+        let store = Store::open_in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("deck.toml"),
+            "id = \"thirty\"\nname = \"Thirty\"\nversion = \"1\"\n",
+        )
+        .unwrap();
+        let notes: String = (0..30)
+            .map(|i| format!("## Question {i}? {{#q{i}}}\n\nAnswer {i}.\n\n"))
+            .collect();
+        std::fs::write(dir.path().join("thirty.md"), format!("# Thirty\n\n{notes}")).unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z").unwrap();
+        super::super::compile(
+            &store,
+            &[dir.path().to_path_buf()],
+            Timestamp::from(now.to_utc()),
+        )
+        .unwrap();
+        assert!(projection(&store, now, None).unwrap().is_empty());
+        let pk: i64 = store
+            .conn()
+            .query_row("SELECT id FROM decks", [], |r| r.get(0))
+            .unwrap();
+        let exam = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        crate::store::decks::set_exam(store.conn(), pk, Some(exam)).unwrap();
+        let points = projection(&store, now, None).unwrap();
+        assert_eq!(points.len(), 21);
+        assert_eq!(
+            points[0].date,
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+        );
+        assert_eq!(points[20].date, exam);
+        // Nothing studied yet: no pace, so nothing recalled at the current pace.
+        assert!(points.iter().all(|p| p.current_pace == 0.0));
+        // The planned pace reaches the target (the desired retention, 0.9) on exam day.
+        assert_eq!(points[0].planned_pace, 0.0);
+        assert!(points[20].planned_pace >= 0.9, "{:?}", points[20]);
+        let id = DeckId::parse("thirty").unwrap();
+        assert_eq!(projection(&store, now, Some(&id)).unwrap(), points);
+    }
 
     #[test]
     fn habits_come_from_enough_answers_only() {
