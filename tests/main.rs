@@ -19,6 +19,7 @@ mod golden;
 mod hostile;
 mod import;
 mod nesting;
+mod plan;
 mod props;
 mod reimport;
 mod sched;

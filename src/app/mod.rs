@@ -14,6 +14,8 @@ mod git;
 mod import;
 mod new;
 mod note;
+pub mod plan;
+mod refit;
 mod review;
 mod settings;
 mod share;

@@ -109,6 +109,12 @@ pub fn review(
         }
     };
     let order = queue.order();
+    let studied: Vec<(i64, DeckId)> = study
+        .set
+        .decks
+        .iter()
+        .map(|d| (d.pk, d.id.clone()))
+        .collect();
     let deck_dirs: Vec<PathBuf> = decks::all(store.conn())?
         .into_iter()
         .filter(|d| study.set.decks.iter().any(|s| s.id == d.id))
@@ -126,7 +132,8 @@ pub fn review(
         for line in plain::summary_lines(&summary) {
             let _ = writeln!(out, "{line}");
         }
-        return Ok(());
+        drop(session);
+        return closing(store, &deck_ids, &studied, now, &mut out);
     }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -135,5 +142,25 @@ pub fn review(
         let _ = writeln!(out, "nothing to review now");
     }
     plain::run(&mut session, &mut input, &mut out)?;
+    drop(session);
+    closing(store, &deck_ids, &studied, now, &mut out)
+}
+
+/// After the summary: an automatic refit of the decks studied, when enough new history has
+/// accumulated, and the plan of each deck with an exam date, one line each.
+fn closing(
+    store: &Store,
+    deck_ids: &[DeckId],
+    studied: &[(i64, DeckId)],
+    now: DateTime<FixedOffset>,
+    out: &mut impl std::io::Write,
+) -> Result<()> {
+    for line in super::refit::auto(store, studied, now)? {
+        let _ = writeln!(out, "{line}");
+    }
+    let study = load_study(store, deck_ids, now)?;
+    for p in super::plan::deck_plans(store, &study)? {
+        let _ = writeln!(out, "plan for {}: {}", p.deck, p.summary);
+    }
     Ok(())
 }

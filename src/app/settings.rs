@@ -8,7 +8,7 @@ use crate::cli::{ConfigAction, ExamAction};
 use crate::error::{Error, Result};
 use crate::store::settings::{self, Settings};
 use crate::store::{Store, decks, params, reviews};
-use crate::types::{Day, DeckId, Timestamp};
+use crate::types::{Day, DeckId};
 
 /// `skilldeck exam set|clear`.
 pub fn exam(store: &Store, now: DateTime<FixedOffset>, action: ExamAction) -> Result<()> {
@@ -149,16 +149,10 @@ pub fn optimize(store: &Store, now: DateTime<FixedOffset>, deck: Option<&str>) -
                 "{items} training items ({scope}); log loss: current {old_loss:.4}, fitted {new_loss:.4}"
             );
             if kept {
-                params::save(
-                    store.conn(),
-                    pk,
-                    &fitted,
-                    new_loss,
-                    Timestamp::from(now.to_utc()),
-                )?;
+                super::refit::keep(store, pk, &fitted, new_loss, now)?;
                 let _ = writeln!(
                     out,
-                    "kept the fitted parameters: they predict your history better"
+                    "kept the fitted parameters: they predict your history better (card memories recomputed with them)"
                 );
             } else {
                 let _ = writeln!(

@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::dashboard::data::{Dashboard, DeckPanel, assemble, projection_points};
+use crate::dashboard::data::{Dashboard, DeckPanel, ProjectionPoint, assemble};
 use crate::error::Result;
 use crate::stats::{Stats, count, heatmap_lines, summarize, weekday};
 use crate::store::Store;
@@ -81,19 +81,29 @@ pub fn dashboard(store: &Store, now: DateTime<FixedOffset>) -> Result<Dashboard>
     )?;
     let due = crate::store::stats::due_per_day(store.conn())?;
     let study = super::load_study(store, &[], now)?;
-    let decks = study
-        .readiness()
-        .into_iter()
-        .map(|(id, exam, readiness)| {
-            let exam = exam.filter(|&e| e >= today);
-            DeckPanel {
-                id: id.to_string(),
-                projection: projection_points(today, exam, &readiness),
-                exam,
-                readiness,
-            }
-        })
-        .collect();
+    let mut decks = Vec::new();
+    for (id, exam, readiness) in study.readiness() {
+        let exam = exam.filter(|&e| e >= today);
+        // The planner's simulation, day by day to the exam, at both paces.
+        let projection = if exam.is_some() {
+            super::plan::projection(store, now, Some(&id))?
+                .into_iter()
+                .map(|p| ProjectionPoint {
+                    date: Day::from_date(p.date),
+                    current_pace: p.current_pace,
+                    planned_pace: p.planned_pace,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        decks.push(DeckPanel {
+            id: id.to_string(),
+            projection,
+            exam,
+            readiness,
+        });
+    }
     Ok(assemble(&history, &due, today, decks))
 }
 

@@ -1,10 +1,12 @@
-//! `skilldeck status`: today's counts and readiness per domain, as text or JSON.
+//! `skilldeck status`: today's counts, readiness per domain and, with an exam date, the plan
+//! (readiness at the learner's pace and the minutes a day the target needs), as text or JSON.
 
 use std::io::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
+use super::plan::{DeckPlan, deck_plans};
 use super::study::load_study;
 use crate::error::{Error, Result};
 use crate::sched::readiness::Readiness;
@@ -30,6 +32,8 @@ struct DeckStatus {
     exam_date: Option<String>,
     #[serde(flatten)]
     readiness: Readiness,
+    /// The exam plan, when an exam date is set.
+    plan: Option<DeckPlan>,
 }
 
 /// `skilldeck status [--json]`.
@@ -41,6 +45,7 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
         ));
     }
     let queue = study.queue(store, None, None)?;
+    let mut plans = deck_plans(store, &study)?;
     let report = StatusReport {
         date: study.today.to_string(),
         due: queue.reviews.len() + queue.final_pass.len(),
@@ -51,6 +56,10 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
             .readiness()
             .into_iter()
             .map(|(deck, exam, readiness)| DeckStatus {
+                plan: plans
+                    .iter()
+                    .position(|p| p.deck == deck)
+                    .map(|i| plans.remove(i)),
                 deck,
                 exam_date: exam.map(|e| e.to_string()),
                 readiness,
@@ -116,6 +125,9 @@ pub fn status(store: &Store, now: DateTime<FixedOffset>, json: bool) -> Result<(
             d.readiness.weighted_coverage * 100.0,
             d.readiness.weighted_recall * 100.0
         );
+        if let Some(p) = &d.plan {
+            let _ = writeln!(out, "  plan: {}", p.summary);
+        }
     }
     let _ = writeln!(
         out,

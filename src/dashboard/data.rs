@@ -74,30 +74,6 @@ pub struct Dashboard {
     pub busiest: u32,
 }
 
-/// The projection of one deck, until the planner's simulation is wired in.
-///
-/// **The source to replace**: it draws today's predicted weighted readiness at the exam day
-/// (what `skilldeck status` reports) as a flat line for both paces, one point a day from today
-/// to the exam day. The planner's simulation, which predicts readiness day by day at the
-/// user's current pace and at the planned pace, takes its place in `app::dashboard` (one
-/// call). Empty without an exam date.
-pub fn projection_points(
-    today: Day,
-    exam: Option<Day>,
-    readiness: &Readiness,
-) -> Vec<ProjectionPoint> {
-    let Some(exam) = exam.filter(|&e| e >= today) else {
-        return Vec::new();
-    };
-    (0..=exam.since(today))
-        .map(|i| ProjectionPoint {
-            date: today.plus(i),
-            current_pace: readiness.weighted_recall,
-            planned_pace: readiness.weighted_recall,
-        })
-        .collect()
-}
-
 /// The dashboard from per-day review counts (any order), cards per due day and the decks.
 pub fn assemble(
     history: &[DayReviews],
@@ -211,26 +187,5 @@ mod tests {
         assert_eq!(d.heatmap.len(), 7);
         // The heatmap reaches back 26 weeks: day -90 is its busiest.
         assert_eq!(d.busiest, 100);
-    }
-
-    #[test]
-    fn the_stand_in_projection_is_flat_from_today_to_the_exam() {
-        let readiness = Readiness {
-            target: TODAY.plus(3),
-            domains: Vec::new(),
-            weighted_recall: 0.4,
-            weighted_coverage: 0.5,
-        };
-        assert!(projection_points(TODAY, None, &readiness).is_empty());
-        assert!(projection_points(TODAY, Some(TODAY.plus(-1)), &readiness).is_empty());
-        let points = projection_points(TODAY, Some(TODAY.plus(3)), &readiness);
-        assert_eq!(points.len(), 4);
-        assert_eq!(points[0].date, TODAY);
-        assert_eq!(points[3].date, TODAY.plus(3));
-        assert!(
-            points
-                .iter()
-                .all(|p| p.current_pace == 0.4 && p.planned_pace == 0.4)
-        );
     }
 }

@@ -18,6 +18,20 @@ pub struct HistoryRow {
 /// Fewer training items than this is too little history to fit anything.
 pub const MIN_ITEMS: usize = 8;
 
+/// Training items before the first automatic fit, and new items before any later one.
+pub const AUTO_FIRST_ITEMS: usize = 200;
+/// The most new items an automatic refit waits for.
+pub const AUTO_MAX_WAIT: usize = 5_000;
+
+/// Whether enough new history has accumulated for an automatic refit: [`AUTO_FIRST_ITEMS`]
+/// training items for the first, then a quarter more than at the last attempt, at least
+/// [`AUTO_FIRST_ITEMS`] and at most [`AUTO_MAX_WAIT`] new ones.
+pub fn due_for_refit(items: usize, at_last_attempt: usize) -> bool {
+    items >= AUTO_FIRST_ITEMS
+        && items.saturating_sub(at_last_attempt)
+            >= (at_last_attempt / 4).clamp(AUTO_FIRST_ITEMS, AUTO_MAX_WAIT)
+}
+
 /// What fitting found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fit {
@@ -80,6 +94,23 @@ pub fn fit(
     rollover_hour: u32,
     current: Option<&[f32]>,
 ) -> Result<Fit> {
+    fit_with(
+        history,
+        offset,
+        rollover_hour,
+        current,
+        fsrs::compute_parameters,
+    )
+}
+
+/// [`fit`] with the fitting step given (FSRS's optimizer in use; tests give others).
+pub fn fit_with(
+    history: &[HistoryRow],
+    offset: FixedOffset,
+    rollover_hour: u32,
+    current: Option<&[f32]>,
+    fitter: impl Fn(&[TrainingItem], &[i64]) -> Result<Vec<f32>>,
+) -> Result<Fit> {
     let (items, ids) = items(history, offset, rollover_hour);
     if items.len() < MIN_ITEMS {
         return Ok(Fit::TooLittle {
@@ -88,7 +119,7 @@ pub fn fit(
             needed: MIN_ITEMS,
         });
     }
-    let params = fsrs::compute_parameters(&items, &ids)?;
+    let params = fitter(&items, &ids)?;
     let old_loss = fsrs::log_loss(current.unwrap_or(&[]), &items)?;
     let new_loss = fsrs::log_loss(&params, &items)?;
     Ok(Fit::Done {
@@ -97,6 +128,21 @@ pub fn fit(
         new_loss,
         items: items.len(),
     })
+}
+
+impl Fit {
+    /// The fitted parameters, when they predict the history better than the current ones.
+    pub fn better(&self) -> Option<&[f32]> {
+        match self {
+            Fit::Done {
+                params,
+                old_loss,
+                new_loss,
+                ..
+            } if new_loss < old_loss => Some(params),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -131,6 +177,19 @@ mod tests {
             [(Rating::Good, 0), (Rating::Again, 0), (Rating::Good, 2)]
         );
         assert_eq!(items[1].last(), Some(&(Rating::Easy, 8)));
+    }
+
+    #[test]
+    fn a_refit_waits_for_a_quarter_more_history_and_at_least_200_items() {
+        assert!(!due_for_refit(199, 0));
+        assert!(due_for_refit(200, 0));
+        assert!(!due_for_refit(399, 200));
+        assert!(due_for_refit(400, 200));
+        assert!(!due_for_refit(349, 150));
+        assert!(!due_for_refit(1_249, 1_000));
+        assert!(due_for_refit(1_250, 1_000));
+        assert!(!due_for_refit(104_999, 100_000));
+        assert!(due_for_refit(105_000, 100_000));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod cards;
 pub mod check;
 pub mod decks;
 pub mod export;
+pub mod habits;
 pub mod imports;
 pub mod migrations;
 pub mod notes;

@@ -15,6 +15,8 @@ pub struct Key {
 
 enum Kind {
     Float(f64, f64),
+    /// A number in the range, or `desired_retention` (follow the desired retention).
+    FloatOrRetention(f64, f64),
     Int(i64, i64),
     Switch,
 }
@@ -58,6 +60,12 @@ pub const KEYS: &[Key] = &[
         kind: Kind::Int(0, 23),
     },
     Key {
+        name: "target_readiness",
+        default: "desired_retention",
+        help: "weighted readiness the exam plan aims for (0.50–0.99, or desired_retention to follow it)",
+        kind: Kind::FloatOrRetention(0.50, 0.99),
+    },
+    Key {
         name: "max_interval",
         default: "36500",
         help: "longest interval in days (1–36500)",
@@ -82,6 +90,14 @@ pub fn validate(name: &str, value: &str) -> Result<String> {
     let value = value.trim();
     match key.kind {
         Kind::Float(min, max) => {
+            let v: f64 = value.parse().map_err(|_| bad())?;
+            if !(min..=max).contains(&v) {
+                return Err(bad());
+            }
+            Ok(v.to_string())
+        }
+        Kind::FloatOrRetention(_, _) if value == "desired_retention" => Ok(value.to_owned()),
+        Kind::FloatOrRetention(min, max) => {
             let v: f64 = value.parse().map_err(|_| bad())?;
             if !(min..=max).contains(&v) {
                 return Err(bad());
@@ -133,6 +149,8 @@ pub struct Settings {
     pub max_new_per_day: usize,
     pub day_rollover_hour: u32,
     pub max_interval: u32,
+    /// The readiness the exam plan aims for; `None` follows the desired retention.
+    pub target_readiness: Option<f32>,
 }
 
 impl Settings {
@@ -157,6 +175,14 @@ impl Settings {
             max_new_per_day: int("max_new_per_day")? as usize,
             day_rollover_hour: int("day_rollover_hour")? as u32,
             max_interval: int("max_interval")? as u32,
+            target_readiness: match get(conn, "target_readiness")?.as_str() {
+                "desired_retention" => None,
+                v => Some(v.parse().map_err(|_| {
+                    Error::user(
+                        "setting target_readiness is corrupt; set it again with `skilldeck config set`",
+                    )
+                })?),
+            },
         })
     }
 }
@@ -200,5 +226,22 @@ mod tests {
                 .starts_with("unknown setting `colour`; the settings are desired_retention, fuzz")
         );
         assert_eq!(get(conn, "desired_retention").unwrap(), "0.85");
+    }
+
+    #[test]
+    fn the_target_readiness_follows_the_retention_until_set() {
+        let store = Store::open_in_memory().unwrap();
+        let conn = store.conn();
+        assert_eq!(Settings::load(conn).unwrap().target_readiness, None);
+        assert_eq!(set(conn, "target_readiness", "0.8").unwrap(), "0.8");
+        assert_eq!(Settings::load(conn).unwrap().target_readiness, Some(0.8));
+        assert_eq!(
+            set(conn, "target_readiness", "1.2")
+                .unwrap_err()
+                .to_string(),
+            "`1.2` is not a valid target_readiness: weighted readiness the exam plan aims for (0.50–0.99, or desired_retention to follow it)"
+        );
+        set(conn, "target_readiness", "desired_retention").unwrap();
+        assert_eq!(Settings::load(conn).unwrap().target_readiness, None);
     }
 }
