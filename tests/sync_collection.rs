@@ -567,3 +567,43 @@ fn after_another_device_replaced_the_collection_only_an_explicit_full_download_g
         "{stdout}"
     );
 }
+
+#[test]
+fn the_images_notes_show_go_through_the_media_sync_once() {
+    let env = Env::new();
+    let server = SyncServer::start_at(&env.now);
+    let deck = env.deck("kinds");
+    ready(&env, &server, &deck);
+    let stdout = sync(&env).ok();
+    assert!(
+        stdout.contains("Media: sent 1 file(s); 0 already on the server."),
+        "{stdout}"
+    );
+    let phone = Phone::new(&env);
+    let got = phone.run(&env, &server, &["sync", "media"]);
+    let image = std::fs::read(deck.join("media/diagram.png")).unwrap();
+    let names: Vec<String> = serde_json::from_value(got["media"].clone()).unwrap();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let on_phone = std::fs::read(
+        phone
+            .path
+            .with_file_name("collection.media")
+            .join(&names[0]),
+    )
+    .unwrap();
+    assert_eq!(on_phone, image);
+    // A note changed: its file is on the server already and is not sent again.
+    let file = deck.join("topics/basics.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("Stages, jobs and steps", "Stages, jobs, steps", 1),
+    )
+    .unwrap();
+    env.run(&["build", deck.to_str().unwrap()]).ok();
+    let stdout = sync(&env).ok();
+    assert!(
+        stdout.contains("Media: sent 0 file(s); 1 already on the server."),
+        "{stdout}"
+    );
+}

@@ -12,12 +12,15 @@ Commands, run in order:
                 pattern), as now
   full-upload   replaces the server's collection with the phone's (a schema change first, as
                 Anki's "force a one-way sync" does)
+  media         a media sync; prints {"media": [the media folder's file names]}
   dump          prints JSON: notes, cards (with FSRS memory), review log, decks, check database
 The clock is the caller's (the tests run this under faketime).
 """
 
 import json
+import os
 import sys
+import time
 
 from anki.collection import Collection
 from anki.scheduler_pb2 import CardAnswer
@@ -52,6 +55,15 @@ def full_upload(col, endpoint, user, password):
     col.full_upload_or_download(auth=auth, server_usn=None, upload=True)
     col.reopen(after_full_sync=True)
     return {}
+
+
+def media(col, endpoint, user, password):
+    auth = col.sync_login(user, password, endpoint)
+    auth = SyncAuth(hkey=auth.hkey, endpoint=endpoint)
+    col.sync_media(auth)
+    while col.media_sync_status().active:
+        time.sleep(0.05)
+    return sorted(os.listdir(col.media.dir()))
 
 
 def setup(col):
@@ -117,6 +129,8 @@ def main(path, endpoint, user, password, commands):
                 out["sync"] = sync(col, endpoint, user, password)
             elif command == "full-upload":
                 full_upload(col, endpoint, user, password)
+            elif command == "media":
+                out["media"] = media(col, endpoint, user, password)
             elif command == "setup":
                 setup(col)
             elif command == "study":

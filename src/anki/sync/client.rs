@@ -23,6 +23,13 @@ const MAX_ERROR_TEXT: u64 = 4096;
 /// AnkiWeb's endpoint, the default for `sync login`.
 pub const ANKIWEB: &str = "https://sync.ankiweb.net/";
 
+/// The body of a media call.
+pub enum MediaBody<'a> {
+    Json(&'a serde_json::Value),
+    /// Sent as it is (zstd-compressed on the way, as every body).
+    Bytes(&'a [u8]),
+}
+
 /// A connection to one sync server, for one user (or none yet) and one session.
 pub struct Client {
     agent: ureq::Agent,
@@ -140,7 +147,7 @@ impl Client {
                 wire::MAX_COMPRESSED / (1024 * 1024)
             )));
         }
-        let answer = self.post(method, &body)?;
+        let answer = self.post(&format!("sync/{method}"), &body)?;
         wire::decode(&answer).map_err(|e| {
             Error::user(format!(
                 "the sync server at {} gave an answer skilldeck cannot read to {method}: {e}",
@@ -154,7 +161,7 @@ impl Client {
     pub fn call_bytes(&mut self, method: &str, request: &impl Serialize) -> Result<Vec<u8>> {
         let body = wire::encode(request)
             .map_err(|e| Error::user(format!("cannot encode the {method} request: {e}")))?;
-        let answer = self.post(method, &body)?;
+        let answer = self.post(&format!("sync/{method}"), &body)?;
         wire::decompress(&answer).map_err(|e| {
             Error::user(format!(
                 "the sync server at {} gave an answer skilldeck cannot read to {method}: {e}",
@@ -163,11 +170,56 @@ impl Client {
         })
     }
 
-    /// Sends `body` to `sync/METHOD`, follows permanent redirects, and returns the raw answer
-    /// of a successful call.
-    fn post(&mut self, method: &str, body: &[u8]) -> Result<Vec<u8>> {
+    /// Calls the media sync's `msync/METHOD` with `body` (JSON, or the bytes of an upload's
+    /// zip) and reads the `data` of its `{"data", "err"}` answer as `T`.
+    pub fn call_media<T: DeserializeOwned>(
+        &mut self,
+        method: &str,
+        body: MediaBody<'_>,
+    ) -> Result<T> {
+        #[derive(serde::Deserialize)]
+        struct Envelope<T> {
+            data: Option<T>,
+            #[serde(default)]
+            err: String,
+        }
+        let body = match body {
+            MediaBody::Json(value) => wire::encode(value),
+            MediaBody::Bytes(bytes) => wire::compress(bytes),
+        }
+        .map_err(|e| Error::user(format!("cannot encode the {method} request: {e}")))?;
+        if body.len() as u64 > wire::MAX_COMPRESSED {
+            return Err(Error::user(format!(
+                "the {method} request is larger than the server accepts"
+            )));
+        }
+        let answer = self.post(&format!("msync/{method}"), &body)?;
+        let envelope: Envelope<T> = wire::decode(&answer).map_err(|e| {
+            Error::user(format!(
+                "the sync server at {} gave an answer skilldeck cannot read to {method}: {e}",
+                self.endpoint
+            ))
+        })?;
+        match envelope.data {
+            Some(data) if envelope.err.is_empty() => Ok(data),
+            _ => Err(Error::user(format!(
+                "the sync server at {} refused the media {method}: {}",
+                self.endpoint,
+                if envelope.err.is_empty() {
+                    "no reason given"
+                } else {
+                    &envelope.err
+                }
+            ))),
+        }
+    }
+
+    /// Sends `body` to `PATH` (`sync/METHOD` or `msync/METHOD`), follows permanent redirects,
+    /// and returns the raw answer of a successful call.
+    fn post(&mut self, path: &str, body: &[u8]) -> Result<Vec<u8>> {
+        let method = path.rsplit('/').next().unwrap_or(path);
         for _ in 0..=MAX_REDIRECTS {
-            let url = format!("{}sync/{method}", self.endpoint);
+            let url = format!("{}{path}", self.endpoint);
             let mut response = self
                 .agent
                 .post(&url)
@@ -181,7 +233,7 @@ impl Client {
                     .headers()
                     .get("location")
                     .and_then(|l| l.to_str().ok())
-                    .map(|l| l.trim_end_matches(&format!("sync/{method}")).to_owned());
+                    .map(|l| l.trim_end_matches(path).to_owned());
                 let Some(location) = location else {
                     return Err(Error::user(format!(
                         "the sync server at {} redirected without saying where to",

@@ -5,5 +5,6 @@
 
 pub mod client;
 pub mod credentials;
+pub mod media;
 pub mod protocol;
 pub mod wire;

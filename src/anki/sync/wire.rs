@@ -55,6 +55,11 @@ pub fn encode(value: &impl Serialize) -> Result<Vec<u8>, String> {
     zstd::encode_all(json.as_slice(), LEVEL).map_err(|e| e.to_string())
 }
 
+/// A request body of raw bytes (a media upload's zip), compressed as every body is.
+pub fn compress(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    zstd::encode_all(bytes, LEVEL).map_err(|e| e.to_string())
+}
+
 /// Decompresses a response body, refusing one that would grow past [`MAX_UNCOMPRESSED`].
 pub fn decompress(body: &[u8]) -> Result<Vec<u8>, String> {
     decompress_at_most(body, MAX_UNCOMPRESSED)

@@ -5,6 +5,7 @@
 
 mod full;
 mod login;
+mod media;
 mod ours;
 mod run;
 mod theirs;

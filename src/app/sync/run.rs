@@ -71,6 +71,10 @@ struct Summary {
     sent_cards: usize,
     sent_reviews: usize,
     suspended: usize,
+    /// The media files skilldeck's notes show (name inside Anki, file on disk).
+    media: Vec<(String, std::path::PathBuf)>,
+    /// Whether they go out after this sync: notes were sent, or the last media sync failed.
+    media_due: bool,
 }
 
 /// `skilldeck sync [DECK...]`.
@@ -138,6 +142,7 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
     if let Some(state) = &state
         && state.server_mod == meta.modified
         && state.local_mark == mark
+        && state.media_usn >= 0
     {
         progress.done();
         let _ = writeln!(
@@ -169,7 +174,7 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
     };
     // The server has committed; now ours. The state and the mirror are written in this same
     // transaction, so either both sides moved on or the next sync finds out what is missing.
-    finish_locally(tx, &login, &summary)
+    finish_locally(conn, tx, &login, &summary)
 }
 
 /// `--full-download`: the server's collection becomes skilldeck's picture of the server, then a
@@ -198,11 +203,12 @@ fn download_then_sync(
             return Err(e);
         }
     };
-    finish_locally(tx, login, &summary)
+    finish_locally(store.conn(), tx, login, &summary)
 }
 
 /// Records the account and the local mark, commits, and says what the sync did.
 fn finish_locally(
+    conn: &rusqlite::Connection,
     tx: rusqlite::Transaction<'_>,
     login: &credentials::Credentials,
     summary: &Summary,
@@ -230,6 +236,25 @@ fn finish_locally(
             String::new()
         }
     );
+    if summary.media.is_empty() || !summary.media_due {
+        return Ok(());
+    }
+    // Media has no transaction: the collection sync stands whatever happens here, and a
+    // failure is remembered so the next sync sends the files again.
+    let (flag, said) = match super::media::push(login, &summary.media) {
+        Ok((sent, there)) => (
+            0,
+            format!("Media: sent {sent} file(s); {there} already on the server."),
+        ),
+        Err(e) => (
+            -1,
+            format!(
+                "warning: the media files were not synced ({e}); the next `skilldeck sync` sends them"
+            ),
+        ),
+    };
+    let _ = writeln!(crate::sanitize::stdout(), "{said}");
+    conn.execute("UPDATE sync_state SET media_usn = ?1 WHERE id = 1", [flag])?;
     Ok(())
 }
 
@@ -308,6 +333,8 @@ fn normal(
     summary.sent_cards = out.chunk.cards.len();
     summary.sent_reviews = out.chunk.revlog.len();
     summary.suspended = out.suspended;
+    summary.media_due = summary.sent_notes > 0 || state.is_some_and(|s| s.media_usn < 0);
+    summary.media = rows.media;
     ours::record(tx, &out)?;
     let total = summary.sent_notes + summary.sent_cards + summary.sent_reviews;
     let mut sent = 0;
