@@ -243,7 +243,8 @@ pub enum Command {
         #[arg(long, conflicts_with = "full_upload")]
         full_download: bool,
         /// When only a full sync is possible: replace the server's collection with skilldeck's
-        /// decks. Every other device must then download it, and loses what it had not synced
+        /// decks. Your other Anki decks on that server are gone from it, and every other device
+        /// must then download it and loses what it had not synced (asks first on a terminal)
         #[arg(long)]
         full_upload: bool,
     },

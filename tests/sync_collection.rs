@@ -544,10 +544,6 @@ fn after_another_device_replaced_the_collection_only_an_explicit_full_download_g
         before,
         "nothing changes before the user chooses"
     );
-    let run = env.run(&["sync", "--full-upload"]);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert_eq!(env.dump(), before);
-
     let stdout = env.run(&["sync", "--full-download"]).ok();
     assert!(
         stdout.contains("Downloaded the server's collection"),
@@ -606,4 +602,40 @@ fn the_images_notes_show_go_through_the_media_sync_once() {
         stdout.contains("Media: sent 0 file(s); 1 already on the server."),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_full_upload_replaces_the_servers_collection_when_asked_and_phones_download_it() {
+    let env = Env::new();
+    let server = SyncServer::start_at(&env.now);
+    let phone = synced(&env, &server);
+    phone.run(&env, &server, &["study", "2", "full-upload"]);
+    let run = env.run(&["sync", "--full-upload"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("every other device must then download it"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("Uploaded skilldeck's decks"),
+        "{}",
+        run.stdout
+    );
+    // The phone is told so, downloads skilldeck's collection, and Anki finds it sound.
+    let status = phone.run(&env, &server, &["status"]);
+    assert!(
+        status["status"] == "full" || status["status"] == "full_download",
+        "{status}"
+    );
+    let got = phone.run(&env, &server, &["download", "dump"]);
+    let notes = count(&env, "SELECT count(*) FROM notes WHERE retired_at IS NULL");
+    assert_eq!(got["dump"]["notes"].as_array().unwrap().len() as i64, notes);
+    assert_eq!(got["dump"]["check"]["ok"], true, "{}", got["dump"]["check"]);
+    // Then both go on with normal syncs.
+    let after = phone.run(&env, &server, &["study", "2", "sync"]);
+    assert_eq!(after["sync"]["required"], "normal");
+    let stdout = sync(&env).ok();
+    assert!(stdout.contains("pulled 2 review(s) (2 new"), "{stdout}");
 }

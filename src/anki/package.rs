@@ -179,6 +179,14 @@ impl Collection {
         Ok(())
     }
 
+    /// Commits the collection and returns its file, whole (a full upload sends it as it is).
+    pub fn into_file(self) -> Result<NamedTempFile> {
+        let Collection { conn, file } = self;
+        conn.execute_batch("COMMIT")?;
+        conn.close().map_err(|(_, e)| e)?;
+        Ok(file)
+    }
+
     /// Commits the collection and writes the package to `target` with `media` (name inside
     /// Anki, file on disk).
     pub fn write_package(self, target: &Path, media: &[(String, PathBuf)]) -> Result<()> {

@@ -10,6 +10,8 @@ Commands, run in order:
   setup         FSRS on, no learning steps, high daily limits, on every deck option group
   study N       answers N due or new cards of the skilldeck deck tree (ratings in a fixed
                 pattern), as now
+  status        prints {"status": what a sync would need now}
+  download      replaces the phone's collection with the server's
   full-upload   replaces the server's collection with the phone's (a schema change first, as
                 Anki's "force a one-way sync" does)
   media         a media sync; prints {"media": [the media folder's file names]}
@@ -64,6 +66,18 @@ def media(col, endpoint, user, password):
     while col.media_sync_status().active:
         time.sleep(0.05)
     return sorted(os.listdir(col.media.dir()))
+
+
+def auth_for(col, endpoint, user, password):
+    auth = col.sync_login(user, password, endpoint)
+    return SyncAuth(hkey=auth.hkey, endpoint=endpoint)
+
+
+def download(col, endpoint, user, password):
+    auth = auth_for(col, endpoint, user, password)
+    col.close_for_full_sync()
+    col.full_upload_or_download(auth=auth, server_usn=None, upload=False)
+    col.reopen(after_full_sync=True)
 
 
 def setup(col):
@@ -129,6 +143,11 @@ def main(path, endpoint, user, password, commands):
                 out["sync"] = sync(col, endpoint, user, password)
             elif command == "full-upload":
                 full_upload(col, endpoint, user, password)
+            elif command == "status":
+                auth = auth_for(col, endpoint, user, password)
+                out["status"] = REQUIRED.get(col.sync_status(auth).required)
+            elif command == "download":
+                download(col, endpoint, user, password)
             elif command == "media":
                 out["media"] = media(col, endpoint, user, password)
             elif command == "setup":

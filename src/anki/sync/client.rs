@@ -170,6 +170,21 @@ impl Client {
         })
     }
 
+    /// Sends raw bytes (compressed on the way) to `sync/METHOD` and returns the answer's bytes,
+    /// decompressed when they are zstd (`upload` answers a bare `OK`).
+    pub fn call_raw_body(&mut self, method: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+        let body = wire::compress(bytes)
+            .map_err(|e| Error::user(format!("cannot encode the {method} request: {e}")))?;
+        if body.len() as u64 > wire::MAX_COMPRESSED {
+            return Err(Error::user(format!(
+                "the collection is larger than the server accepts ({} MiB compressed)",
+                wire::MAX_COMPRESSED / (1024 * 1024)
+            )));
+        }
+        let answer = self.post(&format!("sync/{method}"), &body)?;
+        Ok(wire::decompress(&answer).unwrap_or(answer))
+    }
+
     /// Calls the media sync's `msync/METHOD` with `body` (JSON, or the bytes of an upload's
     /// zip) and reads the `data` of its `{"data", "err"}` answer as `T`.
     pub fn call_media<T: DeserializeOwned>(

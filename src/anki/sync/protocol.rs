@@ -224,6 +224,19 @@ impl<'c> Session<'c> {
         self.client.call_bytes("download", &Empty {})
     }
 
+    /// Replaces the server's whole collection with `collection` (a SQLite file's bytes).
+    pub fn upload(&mut self, collection: &[u8]) -> Result<()> {
+        let answer = self.client.call_raw_body("upload", collection)?;
+        let text = String::from_utf8_lossy(&answer);
+        if text.trim() == "OK" {
+            return Ok(());
+        }
+        Err(Error::user(format!(
+            "the sync server did not take the upload: {}",
+            crate::sanitize::sanitize(text.chars().take(200).collect::<String>().trim())
+        )))
+    }
+
     /// Cancels the server's transaction (best effort: the sync has failed already).
     pub fn abort(&mut self) {
         let _ = self.client.call::<Value>("abort", &Empty {});

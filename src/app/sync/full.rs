@@ -1,6 +1,6 @@
-//! `skilldeck sync --full-download`: when only a full sync is possible (the server's collection
-//! was replaced), skilldeck takes the server's whole collection as its new picture of the
-//! server: every id it holds (for the sanity check's counts), its reviews merged into ours as
+//! The full syncs, each only on the user's explicit choice. `--full-download`: when only a full
+//! sync is possible (the server's collection was replaced), skilldeck takes the server's whole
+//! collection as its new picture of the server: every id it holds (for the sanity check's counts), its reviews merged into ours as
 //! `import` merges them, what skilldeck sent forgotten (so the normal sync that follows sends
 //! skilldeck's decks again). Nothing on the server is lost. The collection file comes from a
 //! stranger too: it is opened read-only, as plain tables, on a work budget.
@@ -10,12 +10,16 @@ use std::io::Write as _;
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OpenFlags};
 
-use super::theirs;
+use serde_json::{Value, json};
+
+use super::ours;
 use crate::anki::import::{AnkiCard, AnkiNote, AnkiReview, History};
+use crate::anki::package::{Col, Collection};
 use crate::anki::sync::protocol::Session;
 use crate::app::import::merge;
 use crate::error::{Error, Result};
 use crate::store::sync_state;
+use crate::types::Day;
 
 /// Most SQLite steps reading the downloaded collection may take, per byte of it.
 const STEPS_PER_BYTE: u64 = 10;
@@ -134,7 +138,6 @@ pub fn download(
         history.cards.len(),
         merged.added
     );
-    let _ = theirs::Pulled::default();
     Ok(sync_state::State {
         scm,
         server_mod: modified,
@@ -142,4 +145,117 @@ pub fn download(
         crt,
         ..Default::default()
     })
+}
+
+/// `skilldeck sync --full-upload`: replaces the server's collection with one holding
+/// skilldeck's decks only (made by the exporter, as a package's collection is), then records
+/// that the server holds exactly that. Returns the state the next normal sync starts from.
+pub fn upload(
+    tx: &rusqlite::Transaction<'_>,
+    session: &mut Session<'_>,
+    ids: &[String],
+    now: DateTime<FixedOffset>,
+) -> Result<sync_state::State> {
+    let settings = crate::store::settings::Settings::load(tx)?;
+    let offset = now.offset().local_minus_utc();
+    let today = Day::of(now, settings.day_rollover_hour);
+    // The creation day: before every review, so every due day counts up from it.
+    let first: Option<i64> =
+        tx.query_row("SELECT min(reviewed_at) FROM reviews", [], |r| r.get(0))?;
+    let created = first
+        .map(|ms| Day::of_millis(ms, offset, settings.day_rollover_hour))
+        .unwrap_or(today)
+        .min(today)
+        .plus(-1);
+    let crt = created
+        .start(*now.offset(), settings.day_rollover_hour)
+        .millis()
+        / 1000;
+    let ours = ours::make(tx, ids, crt, now)?;
+
+    let dir = tempfile::tempdir().map_err(|e| Error::io("<temporary folder>", e))?;
+    let mut collection = Collection::create(&dir.path().join("collection.anki2"))?;
+    collection.col(&col_row(&ours, crt, now))?;
+    let mut notes = ours.notes.clone();
+    notes.sort_unstable_by_key(|n| n.id);
+    collection.notes(&notes)?;
+    let mut cards = ours.cards.clone();
+    cards.sort_unstable_by_key(|c| c.id);
+    collection.cards(&cards)?;
+    let mut revlog = ours.revlog.clone();
+    revlog.sort_unstable_by_key(|r| r.id);
+    collection.revlog(&revlog)?;
+    let file = collection.into_file()?;
+    let bytes = std::fs::read(file.path()).map_err(|e| Error::io(file.path(), e))?;
+    session.upload(&bytes)?;
+
+    // The server now holds exactly what was sent.
+    sync_state::forget(tx)?;
+    let sent = ours::outgoing(tx, &ours, 0, now.timestamp())?;
+    ours::record(tx, &sent)?;
+    sync_state::add_object(tx, "deck", 1)?;
+    sync_state::add_object(tx, "dconf", 1)?;
+    let meta = session.meta()?;
+    Ok(sync_state::State {
+        scm: meta.scm,
+        server_mod: meta.modified,
+        next_usn: meta.usn,
+        crt,
+        synced_at: now.timestamp_millis(),
+        // The media files go with the next sync.
+        media_usn: -1,
+        ..Default::default()
+    })
+}
+
+/// The `col` row of an uploaded collection: skilldeck's note types, decks and options, and
+/// Anki's Default deck and options (a collection always has them).
+fn col_row(ours: &ours::Ours, crt: i64, now: DateTime<FixedOffset>) -> Col {
+    let stamp = |mut v: Value| {
+        if let Some(o) = v.as_object_mut() {
+            o.insert("mod".into(), json!(now.timestamp()));
+            o.insert("usn".into(), json!(0));
+        }
+        v
+    };
+    let map = |objects: &std::collections::BTreeMap<i64, Value>| -> serde_json::Map<String, Value> {
+        objects
+            .iter()
+            .map(|(id, v)| (id.to_string(), stamp(v.clone())))
+            .collect()
+    };
+    let mut decks = map(&ours.decks);
+    decks.insert(
+        "1".into(),
+        json!({
+            "id": 1, "name": "Default", "desc": "", "mod": now.timestamp(), "usn": 0, "dyn": 0, "conf": 1,
+            "collapsed": false, "browserCollapsed": false, "newToday": [0, 0], "revToday": [0, 0],
+            "lrnToday": [0, 0], "timeToday": [0, 0], "extendNew": 0, "extendRev": 0
+        }),
+    );
+    let mut dconf = map(&ours.dconf);
+    let mut default = ours
+        .dconf
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    default["id"] = json!(1);
+    default["name"] = json!("Default");
+    dconf.insert("1".into(), stamp(default));
+    let first_deck = ours.decks.keys().next().copied().unwrap_or(1);
+    Col {
+        crt,
+        modified_ms: now.timestamp_millis(),
+        conf: json!({
+            "schedVer": 2, "sched2021": true, "creationOffset": -now.offset().local_minus_utc() / 60,
+            "nextPos": ours.cards.len() + 1, "curDeck": first_deck, "activeDecks": [first_deck],
+            "newSpread": 0, "collapseTime": 1200, "timeLim": 0, "estTimes": true, "dueCounts": true,
+            "sortType": "noteFld", "sortBackwards": false, "addToCur": true, "dayLearnFirst": false
+        })
+        .to_string(),
+        models: Value::Object(map(&ours.models)).to_string(),
+        decks: Value::Object(decks).to_string(),
+        dconf: Value::Object(dconf).to_string(),
+    }
 }

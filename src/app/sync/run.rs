@@ -129,12 +129,7 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
                 login.endpoint
             )));
         }
-        Full::Upload => {
-            progress.done();
-            return Err(Error::user(
-                "a full upload is not supported by this version of skilldeck: it would replace the collection on the server, and every other device would lose what it had not synced. Use `skilldeck sync --full-download`, which loses nothing",
-            ));
-        }
+        Full::Upload => return upload(store, session, &login, &ids, now, &progress),
         Full::Download => return download_then_sync(store, session, &login, &ids, now, &progress),
         Full::No => {}
     }
@@ -206,6 +201,49 @@ fn download_then_sync(
     finish_locally(store.conn(), tx, login, &summary)
 }
 
+/// `--full-upload`: the server's collection is replaced by skilldeck's decks, after a warning
+/// of what that costs (and a question, on a terminal).
+fn upload(
+    store: &Store,
+    mut session: Session<'_>,
+    login: &credentials::Credentials,
+    ids: &[String],
+    now: DateTime<FixedOffset>,
+    progress: &Progress,
+) -> Result<()> {
+    let _ = writeln!(
+        crate::sanitize::stderr(),
+        "warning: a full upload replaces the whole collection on {}: the user's other Anki decks there are gone from it, and every other device must then download it and loses what it had not synced",
+        login.endpoint
+    );
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let _ = write!(crate::sanitize::stderr(), "Replace it? [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            return Err(Error::user("nothing was uploaded"));
+        }
+    }
+    let tx = store::write(store.conn())?;
+    progress.say("uploading skilldeck's decks as the whole collection…");
+    let result = super::full::upload(&tx, &mut session, ids, now);
+    progress.done();
+    let state = result?;
+    let mut saved = state;
+    saved.endpoint = login.endpoint.clone();
+    saved.user = login.user.clone();
+    saved.local_mark = sync_state::local_mark(&tx)?;
+    sync_state::save_state(&tx, &saved)?;
+    tx.commit()?;
+    let _ = writeln!(
+        crate::sanitize::stdout(),
+        "Uploaded skilldeck's decks as the whole collection on {}; other devices must now download it.",
+        login.endpoint
+    );
+    Ok(())
+}
+
 /// Records the account and the local mark, commits, and says what the sync did.
 fn finish_locally(
     conn: &rusqlite::Connection,
@@ -236,24 +274,31 @@ fn finish_locally(
             String::new()
         }
     );
-    if summary.media.is_empty() || !summary.media_due {
+    if !summary.media_due {
         return Ok(());
     }
     // Media has no transaction: the collection sync stands whatever happens here, and a
     // failure is remembered so the next sync sends the files again.
-    let (flag, said) = match super::media::push(login, &summary.media) {
-        Ok((sent, there)) => (
-            0,
-            format!("Media: sent {sent} file(s); {there} already on the server."),
-        ),
-        Err(e) => (
-            -1,
-            format!(
-                "warning: the media files were not synced ({e}); the next `skilldeck sync` sends them"
-            ),
-        ),
+    let flag = if summary.media.is_empty() {
+        0
+    } else {
+        match super::media::push(login, &summary.media) {
+            Ok((sent, there)) => {
+                let _ = writeln!(
+                    crate::sanitize::stdout(),
+                    "Media: sent {sent} file(s); {there} already on the server."
+                );
+                0
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    crate::sanitize::stderr(),
+                    "warning: the media files were not synced ({e}); the next `skilldeck sync` sends them"
+                );
+                -1
+            }
+        }
     };
-    let _ = writeln!(crate::sanitize::stdout(), "{said}");
     conn.execute("UPDATE sync_state SET media_usn = ?1 WHERE id = 1", [flag])?;
     Ok(())
 }
