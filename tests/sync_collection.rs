@@ -639,3 +639,117 @@ fn a_full_upload_replaces_the_servers_collection_when_asked_and_phones_download_
     let stdout = sync(&env).ok();
     assert!(stdout.contains("pulled 2 review(s) (2 new"), "{stdout}");
 }
+
+/// Each card's answers by source: (guid, ord) → (terminal, anki).
+fn answers_by_source(env: &Env) -> HashMap<(String, i64), (i64, i64)> {
+    let conn = env.sql();
+    let mut stmt = conn
+        .prepare("SELECT n.guid, c.ord, sum(r.source = 'terminal'), sum(r.source = 'anki') FROM reviews r JOIN cards c ON c.id = r.card JOIN notes n ON n.id = c.note GROUP BY c.id")
+        .unwrap();
+    stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_card_answered_on_both_sides_keeps_both_answers_and_a_retired_notes_cards_are_suspended() {
+    let mut env = Env::new();
+    let start = env.now.clone();
+    let mut server = SyncServer::start_at(&start);
+    let deck = env.deck("kinds");
+    ready(&env, &server, &deck);
+    sync(&env).ok();
+    let phone = Phone::new(&env);
+    let first = phone.run(&env, &server, &["sync", "setup", "study", "99", "sync"]);
+    sync(&env).ok();
+
+    // Two days on, both sides answer every due card before either syncs.
+    go_to_day(&mut env, &mut server, &start, 2);
+    let phone_answered = phone.run(&env, &server, &["study", "99"])["study"]["answered"]
+        .as_i64()
+        .unwrap();
+    let dump = phone.run(&env, &server, &["dump"]);
+    assert!(phone_answered >= 3, "{phone_answered} {first} {dump}");
+    let review = env.run_input(&["review", "--plain"], &"a\n3\n".repeat(30));
+    assert_eq!(review.code, 0, "{review:?}");
+    sync(&env).ok();
+    phone.run(&env, &server, &["sync"]);
+    let stdout = sync(&env).ok();
+    assert!(
+        stdout.contains(&format!("pulled {phone_answered} review(s)")),
+        "{stdout} {first}"
+    );
+    // Cards answered on both sides hold both answers, and the state the merged history
+    // gives is the one the phone shows after its next sync.
+    let both: Vec<(String, i64)> = answers_by_source(&env)
+        .into_iter()
+        .filter(|(_, (terminal, _))| *terminal > 0)
+        .map(|(key, _)| key)
+        .collect();
+    assert!(!both.is_empty());
+    let after = phone.run(&env, &server, &["sync", "dump"]);
+    assert_eq!(after["sync"]["required"], "normal");
+    let ours = our_memory(&env);
+    for card in after["dump"]["cards"].as_array().unwrap() {
+        let key = (
+            card["guid"].as_str().unwrap().to_owned(),
+            card["ord"].as_i64().unwrap(),
+        );
+        if !both.contains(&key) {
+            continue;
+        }
+        let (s, d) = ours[&key];
+        let (their_s, their_d) = (card["s"].as_f64().unwrap(), card["d"].as_f64().unwrap());
+        assert!(
+            (their_s - s).abs() <= 0.01 * s,
+            "{key:?}: ours {s}, phone {their_s}"
+        );
+        assert!(
+            (their_d - d).abs() <= 0.01 * d,
+            "{key:?}: ours {d}, phone {their_d}"
+        );
+    }
+    let terminal = count(
+        &env,
+        "SELECT count(*) FROM reviews WHERE source = 'terminal'",
+    );
+    let anki = count(&env, "SELECT count(*) FROM reviews WHERE source = 'anki'");
+    let revlog = after["dump"]["revlog"].as_array().unwrap().len() as i64;
+    assert_eq!(
+        revlog,
+        terminal + anki,
+        "every answer of both sides, once, on both sides"
+    );
+
+    // A note removed from the Markdown is retired: its card is suspended on the phone, never
+    // deleted.
+    let file = deck.join("topics/basics.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let start_of = text.find("## What does `trigger: none` do?").unwrap();
+    let end_of = text.find("## What does this trigger do?").unwrap();
+    std::fs::write(&file, format!("{}{}", &text[..start_of], &text[end_of..])).unwrap();
+    env.run(&["build", deck.to_str().unwrap()]).ok();
+    let stdout = sync(&env).ok();
+    assert!(
+        stdout.contains("suspended 1 card(s) of retired notes"),
+        "{stdout}"
+    );
+    let after = phone.run(&env, &server, &["sync", "dump"]);
+    let guid: String = env
+        .sql()
+        .query_row(
+            "SELECT guid FROM notes WHERE note_id = 'trigger-none'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let cards: Vec<&Value> = after["dump"]["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["guid"] == guid.as_str())
+        .collect();
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0]["queue"], -1, "suspended");
+}

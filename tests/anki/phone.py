@@ -42,7 +42,8 @@ def sync(col, endpoint, user, password):
         col.full_upload_or_download(auth=auth, server_usn=None, upload=False)
         col.reopen(after_full_sync=True)
         required = "full_download"
-    elif required != "no_changes":
+    else:
+        # Always a sync: the quick status can miss changes made in this same process.
         out = col.sync_collection(auth, False)
         if out.required not in (0, 1):
             raise SystemExit(f"the phone was asked for a full sync: {out.required}")
@@ -92,8 +93,10 @@ def setup(col):
 
 
 def study(col, count):
-    roots = [d.id for d in col.decks.all_names_and_ids() if d.name != "Default" and "::" not in d.name]
-    col.decks.select(roots[0])
+    # The deck tree skilldeck's cards are in: the root of the first card's deck.
+    first = col.get_card(col.find_cards("")[0])
+    root = col.decks.name(first.did).split("::")[0]
+    col.decks.select(col.decks.id_for_name(root))
     done = []
     turn = len(col.db.list("select id from revlog"))
     while len(done) < count:

@@ -140,9 +140,31 @@ pub fn make(
         for (id, model) in objects(&col.models)? {
             ours.models.insert(id, model);
         }
-        for (id, mut object) in objects(&col.decks)? {
+        let deck_objects = objects(&col.decks)?;
+        for (id, object) in &deck_objects {
+            let mut object = object.clone();
             object["conf"] = json!(dconf_id);
-            ours.decks.insert(id, object);
+            ours.decks.insert(*id, object);
+        }
+        // Anki needs every parent of a deck: a root named `A::B` comes with a deck `A` (a
+        // package's import makes it; a sync must send it).
+        for (_, object) in &deck_objects {
+            let name = object["name"].as_str().unwrap_or_default();
+            let parts: Vec<&str> = name.split("::").collect();
+            for depth in 1..parts.len() {
+                let parent = parts[..depth].join("::");
+                let known = ours.decks.values().any(|d| d["name"] == parent.as_str());
+                if known {
+                    continue;
+                }
+                let id = stable_id(&format!("deck/{parent}"));
+                let mut deck = object.clone();
+                deck["id"] = json!(id);
+                deck["name"] = json!(parent);
+                deck["desc"] = json!("");
+                deck["conf"] = json!(dconf_id);
+                ours.decks.insert(id, deck);
+            }
         }
         for n in &rows.notes {
             ours.tags
