@@ -138,16 +138,17 @@ impl Env {
     }
 
     /// A command running the Anki library's Python with Anki's clock set to this workspace's
-    /// `SKILLDECK_NOW` (through libfaketime's `faketime`, installed by ./scripts/test), so
+    /// `SKILLDECK_NOW` (libfaketime, from the Debian package installed by ./scripts/test), so
     /// reviews made in Anki and in skilldeck share one timeline whatever today's date is.
     pub fn anki_python(&self) -> Command {
         let now = chrono::DateTime::parse_from_rfc3339(&self.now)
             .unwrap()
             .with_timezone(&chrono::Utc);
-        let mut cmd = Command::new("faketime");
-        cmd.arg("-f")
-            .arg(now.format("@%Y-%m-%d %H:%M:%S").to_string())
-            .arg(python())
+        // libfaketime preloaded directly: the `faketime` wrapper's named semaphores collide
+        // when many tests start it at once.
+        let mut cmd = Command::new(python());
+        cmd.env("LD_PRELOAD", libfaketime())
+            .env("FAKETIME", now.format("@%Y-%m-%d %H:%M:%S").to_string())
             .env("TZ", "UTC");
         cmd
     }
