@@ -188,3 +188,70 @@ fn az400_code_blocks_are_valid_for_their_language() {
     assert!(checked >= 60, "only {checked} YAML/JSON blocks checked");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The deck README's contrast checklist: every item names notes that exist, and every link
+/// points at the file that holds its note.
+#[test]
+fn az400_contrast_checklist_links_existing_notes() {
+    let deck = az400();
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/decks/az-400"));
+    let ids: HashSet<&str> = deck.notes.iter().map(|n| n.note.id.as_str()).collect();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("## Choices the exam asks for").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let id_like = |w: &str| {
+        w.len() > 3
+            && w.contains('-')
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    let mut items = 0;
+    for line in section
+        .lines()
+        .filter(|l| l.trim_start().starts_with("- [x]"))
+    {
+        items += 1;
+        let (_, notes) = line
+            .split_once(" — ")
+            .unwrap_or_else(|| panic!("no notes named: {line}"));
+        let mut named = 0;
+        // Linked ids: [id](path), the path holding the note.
+        let mut rest = notes;
+        while let Some(open) = rest.find('[') {
+            let Some(close) = rest[open..].find("](") else {
+                break;
+            };
+            let id = &rest[open + 1..open + close];
+            let after = &rest[open + close + 2..];
+            let path = &after[..after.find(')').unwrap()];
+            assert!(ids.contains(id), "{id} is not a note of the deck: {line}");
+            let file = std::fs::read_to_string(root.join(path)).unwrap();
+            assert!(
+                file.contains(&format!("{{#{id}")),
+                "{path} does not hold {id}"
+            );
+            named += 1;
+            rest = &after[path.len()..];
+        }
+        // Bare ids after the links (scenario notes, related notes).
+        for word in notes
+            .split([',', ' ', '(', ')', '[', ']'])
+            .map(|w| w.trim_matches(|c: char| c == '.' || c == ';' || c == ':'))
+            .filter(|w| id_like(w) && !w.contains('/') && !w.ends_with(".md"))
+        {
+            // Every word shaped like one of the deck's ids (a two-letter domain prefix) must
+            // be one.
+            let prefixed = word.len() > 3 && word.as_bytes()[2] == b'-';
+            assert!(
+                !prefixed || ids.contains(word),
+                "{word} is not a note of the deck: {line}"
+            );
+            if ids.contains(word) {
+                named += 1;
+            }
+        }
+        assert!(named > 0, "an item without a note: {line}");
+    }
+    assert!(items >= 150, "{items} checklist items");
+}

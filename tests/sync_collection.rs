@@ -396,6 +396,8 @@ enum Misbehaviour {
     NonsenseRows,
     /// Closes the connection in the middle of the sync.
     Hangs,
+    /// Takes the rows, then says the collections do not match at the sanity check.
+    Insane,
 }
 
 /// A fake sync server on a free port: a real `meta` (its clock is the workspace's) and
@@ -468,6 +470,18 @@ fn fake_server(now: &str, how: Misbehaviour) -> String {
                         "done": true, "notes": [], "cards": [], "revlog": [["x", 1]]
                     }))
                     .unwrap(),
+                    ("applyChanges", Misbehaviour::Insane) => wire::encode(&serde_json::json!({
+                        "models": [], "decks": [[], []], "tags": [], "crt": 1_700_000_000
+                    }))
+                    .unwrap(),
+                    ("chunk", Misbehaviour::Insane) => {
+                        wire::encode(&serde_json::json!({"done": true})).unwrap()
+                    }
+                    ("sanityCheck2", Misbehaviour::Insane) => wire::encode(&serde_json::json!({
+                        "status": "bad", "c": [], "s": [[0, 0, 0], 1, 1, 1, 0, 1, 1, 1]
+                    }))
+                    .unwrap(),
+                    (_, Misbehaviour::Insane) => wire::encode(&serde_json::Value::Null).unwrap(),
                     (_, Misbehaviour::Hangs) => {
                         // Dropped mid-answer: a status line and nothing more.
                         let _ =
@@ -506,6 +520,10 @@ fn a_server_that_answers_garbage_or_hangs_up_changes_nothing() {
             "sent something skilldeck cannot use",
         ),
         (Misbehaviour::Hangs, "the sync server at"),
+        (
+            Misbehaviour::Insane,
+            "did not match skilldeck's after the merge",
+        ),
     ] {
         let endpoint = fake_server(&env.now, how);
         let login = serde_json::json!({"endpoint": endpoint, "user": "user", "key": "k"});
@@ -570,13 +588,21 @@ fn the_images_notes_show_go_through_the_media_sync_once() {
     let server = SyncServer::start_at(&env.now);
     let deck = env.deck("kinds");
     ready(&env, &server, &deck);
+    // The deck's desired retention goes with it, in deck options of its own.
+    env.run(&["config", "set", "desired_retention", "0.85"])
+        .ok();
     let stdout = sync(&env).ok();
     assert!(
         stdout.contains("Media: sent 1 file(s); 0 already on the server."),
         "{stdout}"
     );
     let phone = Phone::new(&env);
-    let got = phone.run(&env, &server, &["sync", "media"]);
+    let got = phone.run(&env, &server, &["sync", "media", "dump"]);
+    let options = &got["dump"]["options"];
+    assert_eq!(
+        options["skilldeck: Every card kind"]["desiredRetention"], 0.85,
+        "{options}"
+    );
     let image = std::fs::read(deck.join("media/diagram.png")).unwrap();
     let names: Vec<String> = serde_json::from_value(got["media"].clone()).unwrap();
     assert_eq!(names.len(), 1, "{names:?}");

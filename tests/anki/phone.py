@@ -130,9 +130,14 @@ def dump(col):
         })
     revlog = [{"id": r[0], "cid": r[1], "ease": r[2], "type": r[3]}
               for r in col.db.all("select id, cid, ease, type from revlog order by id")]
+    options = {}
+    for cid in col.find_cards(""):
+        conf = col.decks.config_dict_for_deck_id(col.get_card(cid).did)
+        options[conf["name"]] = {"desiredRetention": conf.get("desiredRetention"),
+                                 "fsrsParams6": conf.get("fsrsParams6")}
     message, ok = col.fix_integrity()
     return {"notes": sorted(notes, key=lambda n: n["guid"]), "cards": cards, "revlog": revlog,
-            "check": {"ok": ok, "message": message},
+            "check": {"ok": ok, "message": message}, "options": options,
             "decks": sorted(d.name for d in col.decks.all_names_and_ids())}
 
 
