@@ -5,8 +5,9 @@ holds.
 Usage: phone.py COLLECTION ENDPOINT USER PASSWORD COMMAND...
 
 Commands, run in order:
-  sync          a sync as Anki does it; a fresh phone downloads the server's collection first;
-                prints {"required": ...} with what the sync needed before it ran
+  sync          a sync as Anki does it; a fresh phone downloads the server's collection; prints
+                {"required": "full_download" | "normal" | "full_needed"}: what it did, or that
+                the server's collection was replaced and Anki would ask which way to go
   setup         FSRS on, no learning steps, high daily limits, on every deck option group
   study N       answers N due or new cards of the skilldeck deck tree (ratings in a fixed
                 pattern), as now
@@ -45,8 +46,9 @@ def sync(col, endpoint, user, password):
     else:
         # Always a sync: the quick status can miss changes made in this same process.
         out = col.sync_collection(auth, False)
-        if out.required not in (0, 1):
-            raise SystemExit(f"the phone was asked for a full sync: {out.required}")
+        # What happened: a normal sync, or the server's collection was replaced and Anki would
+        # now ask which way to go.
+        required = "normal" if out.required in (0, 1) else "full_needed"
     return {"required": required}
 
 
