@@ -5,20 +5,22 @@
 //! skilldeck's decks again). Nothing on the server is lost. The collection file comes from a
 //! stranger too: it is opened read-only, as plain tables, on a work budget.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OpenFlags};
 
 use serde_json::{Value, json};
 
-use super::ours;
+use super::run::{Progress, finish_locally, normal};
+use super::{ours, outgoing};
 use crate::anki::import::{AnkiCard, AnkiNote, AnkiReview, History};
 use crate::anki::package::{Col, Collection};
+use crate::anki::sync::credentials;
 use crate::anki::sync::protocol::Session;
 use crate::app::import::merge;
 use crate::error::{Error, Result};
-use crate::store::sync_state;
+use crate::store::{self, Store, sync_state};
 use crate::types::Day;
 
 /// Most SQLite steps reading the downloaded collection may take, per byte of it.
@@ -191,8 +193,8 @@ pub fn upload(
 
     // The server now holds exactly what was sent.
     sync_state::forget(tx)?;
-    let sent = ours::outgoing(tx, &ours, 0, now.timestamp())?;
-    ours::record(tx, &sent)?;
+    let sent = outgoing::outgoing(tx, &ours, 0, now.timestamp())?;
+    outgoing::record(tx, &sent)?;
     sync_state::add_object(tx, "deck", 1)?;
     sync_state::add_object(tx, "dconf", 1)?;
     let meta = session.meta()?;
@@ -258,4 +260,76 @@ fn col_row(ours: &ours::Ours, crt: i64, now: DateTime<FixedOffset>) -> Col {
         decks: Value::Object(decks).to_string(),
         dconf: Value::Object(dconf).to_string(),
     }
+}
+
+/// `--full-download`: the server's collection becomes skilldeck's picture of the server, then a
+/// normal sync sends skilldeck's decks; all in one local transaction.
+pub(super) fn download_then_sync(
+    store: &Store,
+    mut session: Session<'_>,
+    login: &credentials::Credentials,
+    ids: &[String],
+    now: DateTime<FixedOffset>,
+    progress: &Progress,
+) -> Result<()> {
+    let tx = store::write(store.conn())?;
+    progress.say("downloading the server's collection…");
+    let result = download(&tx, &mut session, now).and_then(|state| {
+        // The download moved the server's usn on: ask again.
+        let meta = session.meta()?;
+        normal(&tx, &mut session, &meta, Some(&state), ids, now, progress)
+    });
+    progress.done();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            session.abort();
+            drop(tx);
+            return Err(e);
+        }
+    };
+    finish_locally(store.conn(), tx, login, &summary)
+}
+
+/// `--full-upload`: the server's collection is replaced by skilldeck's decks, after a warning
+/// of what that costs (and a question, on a terminal).
+pub(super) fn upload_whole(
+    store: &Store,
+    mut session: Session<'_>,
+    login: &credentials::Credentials,
+    ids: &[String],
+    now: DateTime<FixedOffset>,
+    progress: &Progress,
+) -> Result<()> {
+    let _ = writeln!(
+        crate::sanitize::stderr(),
+        "warning: a full upload replaces the whole collection on {}: the user's other Anki decks there are gone from it, and every other device must then download it and loses what it had not synced",
+        login.endpoint
+    );
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let _ = write!(crate::sanitize::stderr(), "Replace it? [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            return Err(Error::user("nothing was uploaded"));
+        }
+    }
+    let tx = store::write(store.conn())?;
+    progress.say("uploading skilldeck's decks as the whole collection…");
+    let result = upload(&tx, &mut session, ids, now);
+    progress.done();
+    let state = result?;
+    let mut saved = state;
+    saved.endpoint = login.endpoint.clone();
+    saved.user = login.user.clone();
+    saved.local_mark = sync_state::local_mark(&tx)?;
+    sync_state::save_state(&tx, &saved)?;
+    tx.commit()?;
+    let _ = writeln!(
+        crate::sanitize::stdout(),
+        "Uploaded skilldeck's decks as the whole collection on {}; other devices must now download it.",
+        login.endpoint
+    );
+    Ok(())
 }

@@ -7,6 +7,7 @@ mod full;
 mod login;
 mod media;
 mod ours;
+mod outgoing;
 mod run;
 mod theirs;
 

@@ -7,7 +7,7 @@ use std::io::{IsTerminal as _, Write as _};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{ours, theirs};
+use super::{ours, outgoing, theirs};
 use crate::anki::sync::client::{self, Client};
 use crate::anki::sync::credentials;
 use crate::anki::sync::protocol::{Meta, Session};
@@ -39,12 +39,12 @@ impl Full {
 }
 
 /// Progress lines on standard error while a sync runs, when it is a terminal.
-struct Progress {
+pub(super) struct Progress {
     on: bool,
 }
 
 impl Progress {
-    fn say(&self, text: &str) {
+    pub(super) fn say(&self, text: &str) {
         if self.on {
             let mut err = crate::sanitize::stderr();
             let _ = write!(err, "\r\x1b[2Ksync: {text}");
@@ -52,7 +52,7 @@ impl Progress {
         }
     }
 
-    fn done(&self) {
+    pub(super) fn done(&self) {
         if self.on {
             let mut err = crate::sanitize::stderr();
             let _ = write!(err, "\r\x1b[2K");
@@ -63,7 +63,7 @@ impl Progress {
 
 /// What one sync did, for the closing line.
 #[derive(Debug, Default)]
-struct Summary {
+pub(super) struct Summary {
     pulled_reviews: usize,
     added_reviews: usize,
     replayed_cards: usize,
@@ -129,8 +129,12 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
                 login.endpoint
             )));
         }
-        Full::Upload => return upload(store, session, &login, &ids, now, &progress),
-        Full::Download => return download_then_sync(store, session, &login, &ids, now, &progress),
+        Full::Upload => {
+            return super::full::upload_whole(store, session, &login, &ids, now, &progress);
+        }
+        Full::Download => {
+            return super::full::download_then_sync(store, session, &login, &ids, now, &progress);
+        }
         Full::No => {}
     }
     let mark = sync_state::local_mark(conn)?;
@@ -172,80 +176,8 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
     finish_locally(conn, tx, &login, &summary)
 }
 
-/// `--full-download`: the server's collection becomes skilldeck's picture of the server, then a
-/// normal sync sends skilldeck's decks; all in one local transaction.
-fn download_then_sync(
-    store: &Store,
-    mut session: Session<'_>,
-    login: &credentials::Credentials,
-    ids: &[String],
-    now: DateTime<FixedOffset>,
-    progress: &Progress,
-) -> Result<()> {
-    let tx = store::write(store.conn())?;
-    progress.say("downloading the server's collection…");
-    let result = super::full::download(&tx, &mut session, now).and_then(|state| {
-        // The download moved the server's usn on: ask again.
-        let meta = session.meta()?;
-        normal(&tx, &mut session, &meta, Some(&state), ids, now, progress)
-    });
-    progress.done();
-    let summary = match result {
-        Ok(summary) => summary,
-        Err(e) => {
-            session.abort();
-            drop(tx);
-            return Err(e);
-        }
-    };
-    finish_locally(store.conn(), tx, login, &summary)
-}
-
-/// `--full-upload`: the server's collection is replaced by skilldeck's decks, after a warning
-/// of what that costs (and a question, on a terminal).
-fn upload(
-    store: &Store,
-    mut session: Session<'_>,
-    login: &credentials::Credentials,
-    ids: &[String],
-    now: DateTime<FixedOffset>,
-    progress: &Progress,
-) -> Result<()> {
-    let _ = writeln!(
-        crate::sanitize::stderr(),
-        "warning: a full upload replaces the whole collection on {}: the user's other Anki decks there are gone from it, and every other device must then download it and loses what it had not synced",
-        login.endpoint
-    );
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        let _ = write!(crate::sanitize::stderr(), "Replace it? [y/N] ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        let _ = std::io::stdin().read_line(&mut line);
-        if !matches!(line.trim(), "y" | "Y" | "yes") {
-            return Err(Error::user("nothing was uploaded"));
-        }
-    }
-    let tx = store::write(store.conn())?;
-    progress.say("uploading skilldeck's decks as the whole collection…");
-    let result = super::full::upload(&tx, &mut session, ids, now);
-    progress.done();
-    let state = result?;
-    let mut saved = state;
-    saved.endpoint = login.endpoint.clone();
-    saved.user = login.user.clone();
-    saved.local_mark = sync_state::local_mark(&tx)?;
-    sync_state::save_state(&tx, &saved)?;
-    tx.commit()?;
-    let _ = writeln!(
-        crate::sanitize::stdout(),
-        "Uploaded skilldeck's decks as the whole collection on {}; other devices must now download it.",
-        login.endpoint
-    );
-    Ok(())
-}
-
 /// Records the account and the local mark, commits, and says what the sync did.
-fn finish_locally(
+pub(super) fn finish_locally(
     conn: &rusqlite::Connection,
     tx: rusqlite::Transaction<'_>,
     login: &credentials::Credentials,
@@ -304,7 +236,7 @@ fn finish_locally(
 }
 
 /// The calls of a normal sync, from `start` to `finish`, with the local side written into `tx`.
-fn normal(
+pub(super) fn normal(
     tx: &rusqlite::Transaction<'_>,
     session: &mut Session<'_>,
     meta: &Meta,
@@ -329,8 +261,8 @@ fn normal(
     // collection's creation time.
     progress.say("making skilldeck's decks…");
     let first = ours::make(tx, ids, crt.max(1), now)?;
-    let objects = ours::outgoing(tx, &first, meta.usn, now.timestamp())?;
-    let mut record_objects = ours::Outgoing {
+    let objects = outgoing::outgoing(tx, &first, meta.usn, now.timestamp())?;
+    let mut record_objects = outgoing::Outgoing {
         changes: objects.changes.clone(),
         record: objects
             .record
@@ -345,7 +277,7 @@ fn normal(
     if let Some(server_crt) = server_changes.crt {
         crt = server_crt;
     }
-    ours::record(tx, &record_objects)?;
+    outgoing::record(tx, &record_objects)?;
     record_objects.record.clear();
 
     // The server's rows.
@@ -372,7 +304,7 @@ fn normal(
     // Ours, with the merged states, due days counted from the server's creation day.
     progress.say("comparing skilldeck's notes and cards…");
     let rows = ours::make(tx, ids, crt, now)?;
-    let mut out = ours::outgoing(tx, &rows, meta.usn, now.timestamp())?;
+    let mut out = outgoing::outgoing(tx, &rows, meta.usn, now.timestamp())?;
     out.record.retain(|(k, ..)| matches!(*k, "note" | "card"));
     summary.sent_notes = out.chunk.notes.len();
     summary.sent_cards = out.chunk.cards.len();
@@ -380,10 +312,10 @@ fn normal(
     summary.suspended = out.suspended;
     summary.media_due = summary.sent_notes > 0 || state.is_some_and(|s| s.media_usn < 0);
     summary.media = rows.media;
-    ours::record(tx, &out)?;
+    outgoing::record(tx, &out)?;
     let total = summary.sent_notes + summary.sent_cards + summary.sent_reviews;
     let mut sent = 0;
-    for chunk in ours::chunks(std::mem::take(&mut out.chunk), CHUNK_ROWS) {
+    for chunk in outgoing::chunks(std::mem::take(&mut out.chunk), CHUNK_ROWS) {
         progress.say(&format!("sending: {sent} of {total} row(s)…"));
         sent += chunk.notes.len() + chunk.cards.len() + chunk.revlog.len();
         session.apply_chunk(&chunk)?;

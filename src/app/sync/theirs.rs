@@ -157,3 +157,137 @@ pub fn history(conn: &rusqlite::Connection, mut reviews: Vec<AnkiReview>) -> Res
         skipped_rows: 0,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::store::Store;
+
+    const NOW: i64 = 1_790_000_000_000;
+
+    fn pull(rows: Chunk) -> Result<Pulled> {
+        let store = Store::open_in_memory()?;
+        let mut pulled = Pulled::default();
+        rows_into(store.conn(), &rows, &mut pulled)?;
+        Ok(pulled)
+    }
+
+    fn rows_into(conn: &rusqlite::Connection, chunk: &Chunk, pulled: &mut Pulled) -> Result<()> {
+        rows(conn, chunk, NOW, pulled)
+    }
+
+    #[test]
+    fn answers_are_pulled_once_and_other_rows_are_only_counted() {
+        let store = Store::open_in_memory().unwrap();
+        let chunk = Chunk {
+            done: true,
+            notes: vec![vec![
+                json!(1),
+                json!("guid1"),
+                json!(9),
+                json!(0),
+                json!(0),
+                json!(""),
+                json!("a\u{1f}b"),
+                json!(""),
+                json!(""),
+                json!(0),
+                json!(""),
+            ]],
+            cards: vec![(0..18).map(|i| json!(if i == 1 { 1 } else { 0 })).collect()],
+            revlog: vec![
+                vec![
+                    json!(NOW - 1000),
+                    json!(0),
+                    json!(5),
+                    json!(3),
+                    json!(1),
+                    json!(0),
+                    json!(0),
+                    json!(4000),
+                    json!(1),
+                ],
+                // A manual reschedule: not an answer.
+                vec![
+                    json!(NOW - 500),
+                    json!(0),
+                    json!(5),
+                    json!(0),
+                    json!(1),
+                    json!(0),
+                    json!(0),
+                    json!(0),
+                    json!(4),
+                ],
+            ],
+        };
+        let mut pulled = Pulled::default();
+        rows(store.conn(), &chunk, NOW, &mut pulled).unwrap();
+        assert_eq!(
+            (pulled.notes, pulled.cards, pulled.reviews.len()),
+            (1, 1, 1)
+        );
+        assert_eq!(pulled.reviews[0].ease, 3);
+        // The same rows again (a retried sync): no answer is pulled twice.
+        let mut again = Pulled::default();
+        rows(store.conn(), &chunk, NOW, &mut again).unwrap();
+        assert!(again.reviews.is_empty());
+        let counts = sync_state::counts(store.conn()).unwrap();
+        assert_eq!((counts.notes, counts.cards, counts.revlog), (1, 1, 2));
+    }
+
+    #[test]
+    fn rows_that_make_no_sense_are_refused() {
+        let review = |id: serde_json::Value, ease: i64| Chunk {
+            revlog: vec![vec![
+                id,
+                json!(1),
+                json!(0),
+                json!(ease),
+                json!(0),
+                json!(0),
+                json!(0),
+                json!(0),
+                json!(1),
+            ]],
+            ..Chunk::default()
+        };
+        for (chunk, says) in [
+            (review(json!("x"), 3), "without column 0"),
+            (review(json!(NOW + 2 * 86_400_000), 3), "impossible time"),
+            (review(json!(NOW - 1000), 7), "impossible values"),
+            (
+                Chunk {
+                    notes: vec![vec![json!(1); 3]],
+                    ..Chunk::default()
+                },
+                "too few columns",
+            ),
+            (
+                Chunk {
+                    notes: vec![vec![
+                        json!(1),
+                        json!("bad\u{7}guid"),
+                        json!(0),
+                        json!(0),
+                        json!(0),
+                        json!(""),
+                        json!(""),
+                        json!(""),
+                        json!(""),
+                        json!(0),
+                        json!(""),
+                    ]],
+                    ..Chunk::default()
+                },
+                "impossible GUID",
+            ),
+        ] {
+            let err = pull(chunk).unwrap_err();
+            assert_eq!(err.exit_code(), 1);
+            assert!(err.to_string().contains(says), "{err}");
+        }
+    }
+}
