@@ -60,15 +60,19 @@ pub struct Ours {
     pub media: Vec<(String, std::path::PathBuf)>,
 }
 
-/// The deck ids (slugs) to sync: those named, else all.
+/// The deck ids (slugs) to sync: those named, else every deck not removed.
 pub fn deck_ids(conn: &Connection, named: &[String]) -> Result<Vec<String>> {
-    let all: Vec<String> = crate::store::decks::all(conn)?
-        .into_iter()
-        .map(|d| d.id.to_string())
-        .collect();
+    let stored = crate::store::decks::all(conn)?;
     if named.is_empty() {
-        return Ok(all);
+        // A removed deck is not studied, so not synced either (its cards stay on the phone
+        // as they were).
+        return Ok(stored
+            .into_iter()
+            .filter(|d| d.removed_at.is_none())
+            .map(|d| d.id.to_string())
+            .collect());
     }
+    let all: Vec<String> = stored.into_iter().map(|d| d.id.to_string()).collect();
     for name in named {
         if !all.contains(name) {
             return Err(Error::user(format!(
