@@ -234,7 +234,7 @@ pub enum Command {
     Sync {
         #[command(subcommand)]
         action: Option<SyncAction>,
-        /// Deck ids to sync [default: every deck in the database]
+        /// Deck ids to sync [default: every deck in the database, except removed ones]
         #[arg(value_name = "DECK")]
         decks: Vec<String>,
         /// When only a full sync is possible: replace skilldeck's copy of the server's

@@ -280,14 +280,8 @@ pub(super) fn download_then_sync(
         normal(&tx, &mut session, &meta, Some(&state), ids, now, progress)
     });
     progress.done();
-    let summary = match result {
-        Ok(summary) => summary,
-        Err(e) => {
-            session.abort();
-            drop(tx);
-            return Err(e);
-        }
-    };
+    // On failure the server's side is aborted; returning drops `tx`, which rolls ours back.
+    let summary = result.inspect_err(|_| session.abort())?;
     finish_locally(store.conn(), tx, login, &summary)
 }
 

@@ -163,14 +163,8 @@ pub fn sync(store: &Store, decks: &[String], full: Full, now: DateTime<FixedOffs
         &progress,
     );
     progress.done();
-    let summary = match result {
-        Ok(summary) => summary,
-        Err(e) => {
-            session.abort();
-            drop(tx);
-            return Err(e);
-        }
-    };
+    // On failure the server's side is aborted; returning drops `tx`, which rolls ours back.
+    let summary = result.inspect_err(|_| session.abort())?;
     // The server has committed; now ours. The state and the mirror are written in this same
     // transaction, so either both sides moved on or the next sync finds out what is missing.
     finish_locally(conn, tx, &login, &summary)
