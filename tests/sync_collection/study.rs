@@ -356,3 +356,26 @@ fn a_card_answered_on_both_sides_keeps_both_answers_and_a_retired_notes_cards_ar
     assert_eq!(cards.len(), 1);
     assert_eq!(cards[0]["queue"], -1, "suspended");
 }
+
+#[test]
+fn a_removed_deck_is_left_out_of_the_sync_unless_named() {
+    let env = Env::new();
+    let server = SyncServer::start_at(&env.now);
+    let kinds = env.deck("kinds");
+    let one = env.deck("one");
+    ready(&env, &server, &kinds);
+    env.run(&["build", one.to_str().unwrap()]).ok();
+    env.run(&["remove", "one"]).ok();
+    let kinds_notes = count(
+        &env,
+        "SELECT count(*) FROM notes n JOIN decks d ON d.id = n.deck WHERE d.slug = 'kinds' AND n.retired_at IS NULL",
+    );
+    let stdout = sync(&env).ok();
+    assert!(
+        stdout.contains(&format!("sent {kinds_notes} note(s)")),
+        "{stdout}"
+    );
+    // Named, it goes.
+    let stdout = env.run(&["sync", "one"]).ok();
+    assert!(!stdout.contains("sent 0 note(s)"), "{stdout}");
+}
