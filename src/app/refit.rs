@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::error::Result;
 use crate::sched::card;
-use crate::sched::fsrs::{self, IntervalRules, Scheduler, TrainingItem};
+use crate::sched::fsrs::{IntervalRules, Scheduler, TrainingItem};
 use crate::sched::optimize::{self, Fit};
 use crate::store::settings::Settings;
 use crate::store::{Store, params, reviews};
@@ -64,7 +64,7 @@ pub fn auto(
     decks: &[(i64, DeckId)],
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<String>> {
-    auto_with(store, decks, now, fsrs::compute_parameters)
+    auto_with(store, decks, now, optimize::auto_fitter)
 }
 
 /// [`auto`] with the fitting step given (tests give one that fits badly).
@@ -72,7 +72,7 @@ fn auto_with(
     store: &Store,
     decks: &[(i64, DeckId)],
     now: DateTime<FixedOffset>,
-    fitter: impl Fn(&[TrainingItem], &[i64]) -> Result<Vec<f32>>,
+    fitter: impl Fn(&[TrainingItem], &[i64], &[f32]) -> Result<Vec<f32>>,
 ) -> Result<Vec<String>> {
     let settings = Settings::load(store.conn())?;
     let mut lines = Vec::new();
@@ -88,7 +88,7 @@ fn auto_with(
             now.timezone(),
             settings.day_rollover_hour,
             current.as_deref(),
-            &fitter,
+            |items, ids| fitter(items, ids, current.as_deref().unwrap_or(&[])),
         )?;
         params::record_attempt(store.conn(), *pk, items)?;
         lines.extend(apply(store, *pk, id, &fit, now)?);
@@ -271,7 +271,7 @@ mod tests {
         review(&store, &cards, &[0, 1, 3, 6, 10, 15]);
         let before = memory(&store, cards[0]);
         // Parameters that say every first memory lasts years: a quarter of the answers are lapses.
-        let bad = |_: &[TrainingItem], _: &[i64]| -> Result<Vec<f32>> {
+        let bad = |_: &[TrainingItem], _: &[i64], _: &[f32]| -> Result<Vec<f32>> {
             let mut p = ::fsrs::DEFAULT_PARAMETERS.to_vec();
             p[..4].copy_from_slice(&[1000.0, 1000.0, 1000.0, 1000.0]);
             Ok(p)
