@@ -246,16 +246,58 @@ mod tests {
     }
 
     #[test]
-    fn a_refit_waits_for_a_quarter_more_history_and_at_least_200_items() {
-        assert!(!due_for_refit(199, 0));
+    fn a_refit_waits_for_a_quarter_more_history_30_items_then_200() {
+        // A short history: the first at 30 items, then a quarter more, at least 30 new.
+        assert!(!due_for_refit(29, 0));
+        assert!(due_for_refit(30, 0));
+        assert!(!due_for_refit(59, 30));
+        assert!(due_for_refit(60, 30));
+        assert!(!due_for_refit(159, 130));
+        assert!(due_for_refit(163, 130));
+        // The first full fit as soon as there are 200 items.
+        assert!(due_for_refit(200, 190));
         assert!(due_for_refit(200, 0));
+        // Then at least 200 new items, a quarter more, at most 5,000.
         assert!(!due_for_refit(399, 200));
         assert!(due_for_refit(400, 200));
-        assert!(!due_for_refit(349, 150));
         assert!(!due_for_refit(1_249, 1_000));
         assert!(due_for_refit(1_250, 1_000));
         assert!(!due_for_refit(104_999, 100_000));
         assert!(due_for_refit(105_000, 100_000));
+    }
+
+    #[test]
+    fn one_factor_on_the_first_stabilities_is_found_from_a_short_history() {
+        // 120 cards first answered Good, reviewed 1, 3, 7 or 14 days later, recalled as often as
+        // a learner whose first stabilities are half FSRS's defaults would recall them.
+        let defaults = ::fsrs::DEFAULT_PARAMETERS;
+        let (half, decay) = (defaults[2] * 0.5, defaults[20]);
+        let mut items = Vec::new();
+        for delta in [1u32, 3, 7, 14] {
+            let recall = fsrs::retrievability(half, delta as f32, decay);
+            let recalled = (recall * 30.0).round() as usize;
+            // Spread evenly (FSRS weighs later items more).
+            for k in 0..30 {
+                let rating = if (k + 1) * recalled / 30 > k * recalled / 30 {
+                    Rating::Good
+                } else {
+                    Rating::Again
+                };
+                items.push(vec![(Rating::Good, 0), (rating, delta)]);
+            }
+        }
+        let ids: Vec<i64> = (0..items.len() as i64).collect();
+        let fitted = auto_fitter(&items, &ids, &[]).unwrap();
+        let factor = fitted[2] / defaults[2];
+        assert!((0.4..0.6).contains(&factor), "{factor}");
+        for w in 0..4 {
+            assert!(
+                (fitted[w] / defaults[w] - factor).abs() < 1e-4,
+                "{fitted:?}"
+            );
+        }
+        assert_eq!(fitted[4..], defaults[4..]);
+        assert!(fsrs::log_loss(&fitted, &items).unwrap() < fsrs::log_loss(&[], &items).unwrap());
     }
 
     #[test]
