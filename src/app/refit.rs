@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::error::Result;
 use crate::sched::card;
-use crate::sched::fsrs::{self, IntervalRules, Scheduler, TrainingItem};
+use crate::sched::fsrs::{IntervalRules, Scheduler, TrainingItem};
 use crate::sched::optimize::{self, Fit};
 use crate::store::settings::Settings;
 use crate::store::{Store, params, reviews};
@@ -64,7 +64,7 @@ pub fn auto(
     decks: &[(i64, DeckId)],
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<String>> {
-    auto_with(store, decks, now, fsrs::compute_parameters)
+    auto_with(store, decks, now, optimize::auto_fitter)
 }
 
 /// [`auto`] with the fitting step given (tests give one that fits badly).
@@ -72,7 +72,7 @@ fn auto_with(
     store: &Store,
     decks: &[(i64, DeckId)],
     now: DateTime<FixedOffset>,
-    fitter: impl Fn(&[TrainingItem], &[i64]) -> Result<Vec<f32>>,
+    fitter: impl Fn(&[TrainingItem], &[i64], &[f32]) -> Result<Vec<f32>>,
 ) -> Result<Vec<String>> {
     let settings = Settings::load(store.conn())?;
     let mut lines = Vec::new();
@@ -88,7 +88,7 @@ fn auto_with(
             now.timezone(),
             settings.day_rollover_hour,
             current.as_deref(),
-            &fitter,
+            |items, ids| fitter(items, ids, current.as_deref().unwrap_or(&[])),
         )?;
         params::record_attempt(store.conn(), *pk, items)?;
         lines.extend(apply(store, *pk, id, &fit, now)?);
@@ -221,18 +221,64 @@ mod tests {
             .unwrap()
     }
 
+    /// The card's memory is the replay of its history with the kept parameters.
+    fn assert_memory_replayed(store: &Store, pk: i64, card: i64) {
+        let kept = params::current(store.conn(), Some(pk)).unwrap().unwrap();
+        let s = Scheduler::new(&kept, 0.9, IntervalRules::default()).unwrap();
+        let history = reviews::history(store.conn(), Some(pk)).unwrap();
+        let answers: Vec<(Timestamp, Rating)> = history
+            .iter()
+            .filter(|r| r.card == card)
+            .map(|r| (r.at, Rating::from_number(i64::from(r.rating)).unwrap()))
+            .collect();
+        let (state, _) = card::replay(&s, card, &answers, 0, 4).unwrap();
+        let m = state.memory.unwrap();
+        let (stability, difficulty) = memory(store, card);
+        assert!((stability.unwrap() - f64::from(m.stability)).abs() < 1e-3);
+        assert!((difficulty.unwrap() - f64::from(m.difficulty)).abs() < 1e-3);
+    }
+
     #[test]
-    fn a_refit_comes_once_enough_history_exists_and_not_again_before_it_doubles() {
+    fn a_refit_comes_once_enough_history_exists_and_not_again_before_it_grows() {
         let (store, pk, id, cards) = deck();
         assert_eq!(cards.len(), 40);
         let decks = [(pk, id)];
-        // 40 cards × 4 later reviews = 160 training items: too few.
-        review(&store, &cards, &[0, 1, 3, 6, 10]);
-        assert_eq!(params::training_items(store.conn(), pk).unwrap(), 160);
-        assert!(auto(&store, &decks, now(20_011)).unwrap().is_empty());
-        assert_eq!(fits(&store), 0);
-        // One more review each: 200 items.
-        review(&store, &cards, &[15]);
+        // First answers only: no training item.
+        review(&store, &cards, &[0]);
+        assert!(auto(&store, &decks, now(20_001)).unwrap().is_empty());
+        // 20 second answers: too few.
+        review(&store, &cards[..20], &[1]);
+        assert_eq!(params::training_items(store.conn(), pk).unwrap(), 20);
+        assert!(auto(&store, &decks, now(20_002)).unwrap().is_empty());
+        // 40 items: a short history, so one factor on the first stabilities is fitted.
+        review(&store, &cards[20..], &[1]);
+        let lines = auto(&store, &decks, now(20_002)).unwrap();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with(
+                "forty: FSRS parameters refitted to your history (40 training items; log loss"
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(params::last_attempt(store.conn(), pk).unwrap(), 40);
+        let kept = params::current(store.conn(), Some(pk)).unwrap().unwrap();
+        let defaults = ::fsrs::DEFAULT_PARAMETERS;
+        let factor = kept[0] / defaults[0];
+        assert!((factor - 1.0).abs() > 0.01, "{kept:?}");
+        for w in 1..4 {
+            assert!((kept[w] / defaults[w] - factor).abs() < 1e-4, "{kept:?}");
+        }
+        assert_eq!(kept[4..], defaults[4..]);
+        assert_memory_replayed(&store, pk, cards[0]);
+        // 20 more items are not enough for another (at least 30 new are needed).
+        review(&store, &cards[..20], &[3]);
+        assert!(auto(&store, &decks, now(20_004)).unwrap().is_empty());
+        review(&store, &cards[20..], &[3]);
+        assert_eq!(auto(&store, &decks, now(20_004)).unwrap().len(), 1);
+        assert_eq!(params::last_attempt(store.conn(), pk).unwrap(), 80);
+        // At 200 items, FSRS's optimizer fits all parameters at once.
+        review(&store, &cards, &[6, 10, 15]);
+        assert_eq!(params::training_items(store.conn(), pk).unwrap(), 200);
         let lines = auto(&store, &decks, now(20_016)).unwrap();
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(
@@ -241,26 +287,13 @@ mod tests {
             ),
             "{lines:?}"
         );
-        assert_eq!(fits(&store), 1);
         assert_eq!(params::last_attempt(store.conn(), pk).unwrap(), 200);
-        // The card's memory is the replay of its history with the kept parameters.
-        let kept = params::current(store.conn(), Some(pk)).unwrap().unwrap();
-        let s = Scheduler::new(&kept, 0.9, IntervalRules::default()).unwrap();
-        let history = reviews::history(store.conn(), Some(pk)).unwrap();
-        let answers: Vec<(Timestamp, Rating)> = history
-            .iter()
-            .filter(|r| r.card == cards[0])
-            .map(|r| (r.at, Rating::from_number(i64::from(r.rating)).unwrap()))
-            .collect();
-        let (state, _) = card::replay(&s, cards[0], &answers, 0, 4).unwrap();
-        let m = state.memory.unwrap();
-        let (stability, difficulty) = memory(&store, cards[0]);
-        assert!((stability.unwrap() - f64::from(m.stability)).abs() < 1e-3);
-        assert!((difficulty.unwrap() - f64::from(m.difficulty)).abs() < 1e-3);
+        assert_memory_replayed(&store, pk, cards[0]);
         // 160 more items are not enough for another fit (at least 200 more are needed).
+        let fitted = fits(&store);
         review(&store, &cards, &[21, 28, 36, 45]);
         assert!(auto(&store, &decks, now(20_046)).unwrap().is_empty());
-        assert_eq!(fits(&store), 1);
+        assert_eq!(fits(&store), fitted);
         review(&store, &cards, &[55]);
         assert_eq!(auto(&store, &decks, now(20_056)).unwrap().len(), 1);
     }
@@ -271,7 +304,7 @@ mod tests {
         review(&store, &cards, &[0, 1, 3, 6, 10, 15]);
         let before = memory(&store, cards[0]);
         // Parameters that say every first memory lasts years: a quarter of the answers are lapses.
-        let bad = |_: &[TrainingItem], _: &[i64]| -> Result<Vec<f32>> {
+        let bad = |_: &[TrainingItem], _: &[i64], _: &[f32]| -> Result<Vec<f32>> {
             let mut p = ::fsrs::DEFAULT_PARAMETERS.to_vec();
             p[..4].copy_from_slice(&[1000.0, 1000.0, 1000.0, 1000.0]);
             Ok(p)
@@ -284,7 +317,7 @@ mod tests {
         );
         assert_eq!(fits(&store), 0);
         assert_eq!(memory(&store, cards[0]), before);
-        // The attempt counts: no new fit until the history doubles.
+        // The attempt counts: no new fit before 200 more items.
         assert_eq!(params::last_attempt(store.conn(), pk).unwrap(), 200);
     }
 }

@@ -190,7 +190,10 @@ pub fn run(setup: &Setup, learner: &Learner) -> Result<Outcome> {
             continue;
         }
         last_attempt = items.len();
-        let fit = optimize::fit(&history, utc, 4, fitted.as_deref())?;
+        let current = fitted.clone().unwrap_or_default();
+        let fit = optimize::fit_with(&history, utc, 4, fitted.as_deref(), |items, ids| {
+            optimize::auto_fitter(items, ids, &current)
+        })?;
         if let Some(better) = fit.better() {
             fits += 1;
             fitted = Some(better.to_vec());

@@ -18,18 +18,40 @@ pub struct HistoryRow {
 /// Fewer training items than this is too little history to fit anything.
 pub const MIN_ITEMS: usize = 8;
 
-/// Training items before the first automatic fit, and new items before any later one.
+/// Training items before the first automatic fit of one factor on the first stabilities
+/// ([`fit_scale`]), and new items before any later one while the history is short.
+pub const AUTO_SCALE_ITEMS: usize = 30;
+/// Training items before the first automatic fit of all parameters (FSRS's optimizer, which
+/// sets aside at least 20 first reviews per first rating as outliers and so learns little from
+/// less), and new items before any later one.
 pub const AUTO_FIRST_ITEMS: usize = 200;
 /// The most new items an automatic refit waits for.
 pub const AUTO_MAX_WAIT: usize = 5_000;
 
-/// Whether enough new history has accumulated for an automatic refit: [`AUTO_FIRST_ITEMS`]
-/// training items for the first, then a quarter more than at the last attempt, at least
-/// [`AUTO_FIRST_ITEMS`] and at most [`AUTO_MAX_WAIT`] new ones.
+/// Whether enough new history has accumulated for an automatic refit. Below
+/// [`AUTO_FIRST_ITEMS`] training items: [`AUTO_SCALE_ITEMS`] for the first, then a quarter more
+/// than at the last attempt, at least [`AUTO_SCALE_ITEMS`] new ones. The first time there are
+/// [`AUTO_FIRST_ITEMS`], at once; after that a quarter more, at least [`AUTO_FIRST_ITEMS`] and at
+/// most [`AUTO_MAX_WAIT`] new ones.
 pub fn due_for_refit(items: usize, at_last_attempt: usize) -> bool {
-    items >= AUTO_FIRST_ITEMS
-        && items.saturating_sub(at_last_attempt)
-            >= (at_last_attempt / 4).clamp(AUTO_FIRST_ITEMS, AUTO_MAX_WAIT)
+    let new = items.saturating_sub(at_last_attempt);
+    if items < AUTO_FIRST_ITEMS {
+        items >= AUTO_SCALE_ITEMS && new >= (at_last_attempt / 4).max(AUTO_SCALE_ITEMS)
+    } else if at_last_attempt < AUTO_FIRST_ITEMS {
+        true
+    } else {
+        new >= (at_last_attempt / 4).clamp(AUTO_FIRST_ITEMS, AUTO_MAX_WAIT)
+    }
+}
+
+/// The fitting step of an automatic refit: one factor on the first stabilities of `current`
+/// while there are fewer than [`AUTO_FIRST_ITEMS`] items, FSRS's optimizer from then on.
+pub fn auto_fitter(items: &[TrainingItem], ids: &[i64], current: &[f32]) -> Result<Vec<f32>> {
+    if items.len() < AUTO_FIRST_ITEMS {
+        fit_scale(items, current)
+    } else {
+        fsrs::compute_parameters(items, ids)
+    }
 }
 
 /// What fitting found.
@@ -85,6 +107,50 @@ pub fn items(
         start = end;
     }
     (items, ids)
+}
+
+/// The current parameters (defaults when empty) with the four first stabilities scaled by the
+/// one factor that best predicts the items (lowest log loss; a golden-section search over the
+/// factor's logarithm between 1/10 and 10, 32 evaluations). One number is what a short history
+/// can pin down: a learner who forgets faster or slower than the model, most of whose cards
+/// have been seen once or twice.
+pub fn fit_scale(items: &[TrainingItem], current: &[f32]) -> Result<Vec<f32>> {
+    let base: Vec<f32> = if current.is_empty() {
+        ::fsrs::DEFAULT_PARAMETERS.to_vec()
+    } else {
+        current.to_vec()
+    };
+    if base.len() < 4 {
+        return Ok(base);
+    }
+    let scaled = |log_k: f64| -> Vec<f32> {
+        let mut p = base.clone();
+        for w in &mut p[..4] {
+            *w = (*w * log_k.exp() as f32).clamp(0.001, 100.0);
+        }
+        p
+    };
+    let loss = |log_k: f64| fsrs::log_loss(&scaled(log_k), items);
+    let phi = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (-(10f64.ln()), 10f64.ln());
+    let (mut c, mut d) = (b - phi * (b - a), a + phi * (b - a));
+    let (mut fc, mut fd) = (loss(c)?, loss(d)?);
+    for _ in 0..30 {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - phi * (b - a);
+            fc = loss(c)?;
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + phi * (b - a);
+            fd = loss(d)?;
+        }
+    }
+    Ok(scaled((a + b) / 2.0))
 }
 
 /// Fits parameters to the history and compares them with `current` (defaults when `None`).
@@ -180,16 +246,58 @@ mod tests {
     }
 
     #[test]
-    fn a_refit_waits_for_a_quarter_more_history_and_at_least_200_items() {
-        assert!(!due_for_refit(199, 0));
+    fn a_refit_waits_for_a_quarter_more_history_30_items_then_200() {
+        // A short history: the first at 30 items, then a quarter more, at least 30 new.
+        assert!(!due_for_refit(29, 0));
+        assert!(due_for_refit(30, 0));
+        assert!(!due_for_refit(59, 30));
+        assert!(due_for_refit(60, 30));
+        assert!(!due_for_refit(159, 130));
+        assert!(due_for_refit(163, 130));
+        // The first full fit as soon as there are 200 items.
+        assert!(due_for_refit(200, 190));
         assert!(due_for_refit(200, 0));
+        // Then at least 200 new items, a quarter more, at most 5,000.
         assert!(!due_for_refit(399, 200));
         assert!(due_for_refit(400, 200));
-        assert!(!due_for_refit(349, 150));
         assert!(!due_for_refit(1_249, 1_000));
         assert!(due_for_refit(1_250, 1_000));
         assert!(!due_for_refit(104_999, 100_000));
         assert!(due_for_refit(105_000, 100_000));
+    }
+
+    #[test]
+    fn one_factor_on_the_first_stabilities_is_found_from_a_short_history() {
+        // 120 cards first answered Good, reviewed 1, 3, 7 or 14 days later, recalled as often as
+        // a learner whose first stabilities are half FSRS's defaults would recall them.
+        let defaults = ::fsrs::DEFAULT_PARAMETERS;
+        let (half, decay) = (defaults[2] * 0.5, defaults[20]);
+        let mut items = Vec::new();
+        for delta in [1u32, 3, 7, 14] {
+            let recall = fsrs::retrievability(half, delta as f32, decay);
+            let recalled = (recall * 30.0).round() as usize;
+            // Spread evenly (FSRS weighs later items more).
+            for k in 0..30 {
+                let rating = if (k + 1) * recalled / 30 > k * recalled / 30 {
+                    Rating::Good
+                } else {
+                    Rating::Again
+                };
+                items.push(vec![(Rating::Good, 0), (rating, delta)]);
+            }
+        }
+        let ids: Vec<i64> = (0..items.len() as i64).collect();
+        let fitted = auto_fitter(&items, &ids, &[]).unwrap();
+        let factor = fitted[2] / defaults[2];
+        assert!((0.4..0.6).contains(&factor), "{factor}");
+        for w in 0..4 {
+            assert!(
+                (fitted[w] / defaults[w] - factor).abs() < 1e-4,
+                "{fitted:?}"
+            );
+        }
+        assert_eq!(fitted[4..], defaults[4..]);
+        assert!(fsrs::log_loss(&fitted, &items).unwrap() < fsrs::log_loss(&[], &items).unwrap());
     }
 
     #[test]
