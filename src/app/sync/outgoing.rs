@@ -25,18 +25,21 @@ pub struct Outgoing {
 /// Compares `ours` with what was sent before. `usn` stamps every row and object (the
 /// server's, from `meta`); `now` is their modification time.
 pub fn outgoing(conn: &Connection, ours: &Ours, usn: i64, now_secs: i64) -> Result<Outgoing> {
+    let mut out = objects(conn, ours, usn, now_secs)?;
+    let sent = rows(conn, ours, usn, now_secs)?;
+    out.chunk = sent.chunk;
+    out.record.extend(sent.record);
+    out.suspended = sent.suspended;
+    Ok(out)
+}
+
+/// The note types, decks and deck options that differ from what was sent (`applyChanges`).
+pub fn objects(conn: &Connection, ours: &Ours, usn: i64, now_secs: i64) -> Result<Outgoing> {
     let mut out = Outgoing::default();
-    let stamp = |mut v: Value, mod_key_ms: bool| -> Value {
+    let stamp = |mut v: Value| -> Value {
         if let Some(o) = v.as_object_mut() {
             o.insert("usn".into(), json!(usn));
-            o.insert(
-                "mod".into(),
-                json!(if mod_key_ms {
-                    now_secs * 1000
-                } else {
-                    now_secs
-                }),
-            );
+            o.insert("mod".into(), json!(now_secs));
         }
         v
     };
@@ -59,7 +62,7 @@ pub fn outgoing(conn: &Connection, ours: &Ours, usn: i64, now_secs: i64) -> Resu
                 out.record.push((kind, id, text));
                 continue;
             }
-            let stamped = stamp(object.clone(), false);
+            let stamped = stamp(object.clone());
             match kind {
                 "model" => out.changes.models.push(stamped),
                 "deck" => out.changes.decks.0.push(stamped),
@@ -69,7 +72,13 @@ pub fn outgoing(conn: &Connection, ours: &Ours, usn: i64, now_secs: i64) -> Resu
         }
     }
     out.changes.tags = ours.tags.iter().cloned().collect();
+    Ok(out)
+}
 
+/// The notes, card states and reviews that differ from what was sent, and the cards of notes
+/// no longer ours (retired) suspended (`applyChunk`).
+pub fn rows(conn: &Connection, ours: &Ours, usn: i64, now_secs: i64) -> Result<Outgoing> {
+    let mut out = Outgoing::default();
     let sent = sync_state::pushed(conn, "note")?;
     for n in &ours.notes {
         let row = json!([

@@ -254,25 +254,15 @@ pub(super) fn normal(
     // Note types, decks and options first: they do not depend on card states or the
     // collection's creation time.
     progress.say("making skilldeck's decks…");
-    let first = ours::make(tx, ids, crt.max(1), now)?;
-    let objects = outgoing::outgoing(tx, &first, meta.usn, now.timestamp())?;
-    let mut record_objects = outgoing::Outgoing {
-        changes: objects.changes.clone(),
-        record: objects
-            .record
-            .iter()
-            .filter(|(k, ..)| matches!(*k, "model" | "deck" | "dconf"))
-            .cloned()
-            .collect(),
-        ..Default::default()
-    };
+    let made_with = crt.max(1);
+    let first = ours::make(tx, ids, made_with, now)?;
+    let objects = outgoing::objects(tx, &first, meta.usn, now.timestamp())?;
     let server_changes = session.apply_changes(&objects.changes)?;
     theirs::objects(tx, &server_changes)?;
     if let Some(server_crt) = server_changes.crt {
         crt = server_crt;
     }
-    outgoing::record(tx, &record_objects)?;
-    record_objects.record.clear();
+    outgoing::record(tx, &objects)?;
 
     // The server's rows.
     let mut pulled = theirs::Pulled::default();
@@ -297,9 +287,14 @@ pub(super) fn normal(
 
     // Ours, with the merged states, due days counted from the server's creation day.
     progress.say("comparing skilldeck's notes and cards…");
-    let rows = ours::make(tx, ids, crt, now)?;
-    let mut out = outgoing::outgoing(tx, &rows, meta.usn, now.timestamp())?;
-    out.record.retain(|(k, ..)| matches!(*k, "note" | "card"));
+    // The rows made first still hold when nothing was merged and the creation day is the one
+    // they were made with.
+    let rows = if merged.added == 0 && crt == made_with {
+        first
+    } else {
+        ours::make(tx, ids, crt, now)?
+    };
+    let mut out = outgoing::rows(tx, &rows, meta.usn, now.timestamp())?;
     summary.sent_notes = out.chunk.notes.len();
     summary.sent_cards = out.chunk.cards.len();
     summary.sent_reviews = out.chunk.revlog.len();
