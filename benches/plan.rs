@@ -5,11 +5,8 @@
 //! exam day for a learner whose memory is not the scheduler's model, before and after
 //! automatic refits. Run with `cargo bench --bench plan`; the figures go in the README.
 
-use std::path::Path;
 use std::time::Instant;
 
-use skilldeck::app::coverage::Coverage;
-use skilldeck::deck::load;
 use skilldeck::sched::calibration;
 use skilldeck::sched::card::CardState;
 use skilldeck::sched::fsrs::{IntervalRules, Scheduler};
@@ -17,30 +14,19 @@ use skilldeck::sched::plan::{self, Course, DoneToday, Habits, Limits};
 use skilldeck::sched::queue::{DomainInput, QueueCard};
 use skilldeck::types::Day;
 
+mod common;
+
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 const RUNS: usize = 5;
 
 /// The AZ-400 deck's cards (all new) and domains.
 pub fn az400() -> Result<(Vec<QueueCard>, Vec<DomainInput>)> {
-    let deck = load::load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/decks/az-400"
-    )))?;
+    let (deck, domains) = common::az400()?;
     let outline = deck
         .outline
         .as_ref()
         .ok_or("the AZ-400 deck has no outline")?;
-    let coverage = Coverage::of(outline, &deck.notes);
-    let domains: Vec<DomainInput> = outline
-        .domains
-        .iter()
-        .zip(&coverage.domains)
-        .map(|(d, c)| DomainInput {
-            weight: d.weight(),
-            notes: c.notes,
-        })
-        .collect();
     let mut cards = Vec::new();
     for (k, n) in deck.notes.iter().enumerate() {
         let place = n.note.skill.as_ref().and_then(|s| outline.place(s));

@@ -3,13 +3,10 @@
 //! compared (skilldeck's weighted queue against plain due-date order, Anki's default).
 //! Run with `cargo bench --bench simulate`; the table goes in the README.
 
-use std::path::Path;
-
-use skilldeck::app::coverage::Coverage;
-use skilldeck::deck::load;
 use skilldeck::sched::fsrs::{IntervalRules, Scheduler};
-use skilldeck::sched::queue::DomainInput;
 use skilldeck::sched::simulate::{Policy, Setup, run};
+
+mod common;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -18,24 +15,11 @@ const DAYS: i64 = 60;
 const NEW_PER_DAY: usize = 20;
 
 fn main() -> Result<()> {
-    let deck = load::load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/decks/az-400"
-    )))?;
+    let (deck, domains) = common::az400()?;
     let outline = deck
         .outline
         .as_ref()
         .ok_or("the AZ-400 deck has no outline")?;
-    let coverage = Coverage::of(outline, &deck.notes);
-    let domains: Vec<DomainInput> = outline
-        .domains
-        .iter()
-        .zip(&coverage.domains)
-        .map(|(d, c)| DomainInput {
-            weight: d.weight(),
-            notes: c.notes,
-        })
-        .collect();
     // One card per card the deck makes, in deck order, each in its note's domain.
     let mut card_domains = Vec::new();
     for n in &deck.notes {

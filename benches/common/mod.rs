@@ -10,6 +10,33 @@ const SKILLS_PER_DOMAIN: usize = 10;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
+/// The bundled AZ-400 deck, loaded, with its domains as the queue weighs them.
+#[allow(dead_code)]
+pub fn az400() -> Result<(
+    skilldeck::deck::load::Deck,
+    Vec<skilldeck::sched::queue::DomainInput>,
+)> {
+    let deck = skilldeck::deck::load::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/decks/az-400"
+    )))?;
+    let outline = deck
+        .outline
+        .as_ref()
+        .ok_or("the AZ-400 deck has no outline")?;
+    let coverage = skilldeck::app::coverage::Coverage::of(outline, &deck.notes);
+    let domains = outline
+        .domains
+        .iter()
+        .zip(&coverage.domains)
+        .map(|(d, c)| skilldeck::sched::queue::DomainInput {
+            weight: d.weight(),
+            notes: c.notes,
+        })
+        .collect();
+    Ok((deck, domains))
+}
+
 /// Generates the deck in `dir/big` and builds it into `dir/<db_name>`; returns the database path.
 #[allow(dead_code)]
 pub fn generate_and_build(dir: &Path, db_name: &str) -> Result<std::path::PathBuf> {

@@ -7,22 +7,7 @@ use super::*;
 fn setup(budget_minutes: f64, refit: bool, seed: u64) -> Setup {
     let weights = [12.5, 12.5, 52.5, 12.5, 7.5];
     let notes = [60, 60, 250, 60, 40];
-    let mut cards = Vec::new();
-    for (d, &n) in notes.iter().enumerate() {
-        for k in 0..n {
-            let id = cards.len() as i64 + 1;
-            cards.push(QueueCard {
-                id,
-                note: id,
-                domain: d,
-                state: CardState::new_card(),
-                last_review_day: None,
-                hidden: false,
-                order: (0, 0, k, 0),
-                seconds: None,
-            });
-        }
-    }
+    let cards = crate::sched::queue::new_cards_by_domain(&notes);
     Setup {
         cards,
         domains: weights

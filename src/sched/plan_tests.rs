@@ -2,7 +2,6 @@
 //! out of reach, determinism and the daily projection.
 
 use super::*;
-use crate::sched::card::CardState;
 use crate::sched::fsrs::IntervalRules;
 
 fn scheduler() -> Scheduler {
@@ -21,22 +20,7 @@ fn scheduler() -> Scheduler {
 fn course(s: &Scheduler, days: i64) -> Course<'_> {
     let notes = [80, 50, 30];
     let weights = [50.0, 30.0, 20.0];
-    let mut cards = Vec::new();
-    for (d, &n) in notes.iter().enumerate() {
-        for k in 0..n {
-            let id = cards.len() as i64 + 1;
-            cards.push(QueueCard {
-                id,
-                note: id,
-                domain: d,
-                state: CardState::new_card(),
-                last_review_day: None,
-                hidden: false,
-                order: (0, 0, k, 0),
-                seconds: None,
-            });
-        }
-    }
+    let cards = crate::sched::queue::new_cards_by_domain(&notes);
     Course {
         scheduler: s,
         cards,

@@ -456,6 +456,28 @@ pub fn exam_pace(
     (needed.max(new_per_day), None)
 }
 
+/// New cards for tests: `notes[d]` cards in domain `d`, one card a note, in outline order.
+#[cfg(test)]
+pub(crate) fn new_cards_by_domain(notes: &[u32]) -> Vec<QueueCard> {
+    let mut cards = Vec::new();
+    for (domain, &n) in notes.iter().enumerate() {
+        for k in 0..n {
+            let id = cards.len() as i64 + 1;
+            cards.push(QueueCard {
+                id,
+                note: id,
+                domain,
+                state: crate::sched::card::CardState::new_card(),
+                last_review_day: None,
+                hidden: false,
+                order: (0, 0, k, 0),
+                seconds: None,
+            });
+        }
+    }
+    cards
+}
+
 #[cfg(test)]
 #[path = "queue_tests.rs"]
 mod tests;
