@@ -26,14 +26,7 @@ pub fn stats(store: &Store, now: DateTime<FixedOffset>, plain: bool, json: bool)
         let view = crate::dashboard::View::new(crate::review::tui::palette_from_env());
         return crate::dashboard::term::run(&board, view);
     }
-    let settings = Settings::load(store.conn())?;
-    let today = Day::of(now, settings.day_rollover_hour);
-    let history = crate::store::stats::reviews_per_day(
-        store.conn(),
-        now.offset().local_minus_utc(),
-        settings.day_rollover_hour,
-    )?;
-    let due = crate::store::stats::due_per_day(store.conn())?;
+    let (today, history, due) = history_and_due(store, now)?;
     let stats = summarize(&history, &due, today);
     // Nothing is printed from a database that fails its check.
     store.ready()?;
@@ -70,8 +63,10 @@ fn retention(r: &crate::stats::Retention) -> String {
     }
 }
 
-/// Reads the database and builds the dashboard for `now` (what the full-screen `stats` shows).
-pub fn dashboard(store: &Store, now: DateTime<FixedOffset>) -> Result<Dashboard> {
+/// Today, the reviews per day and the cards per due day: what both reports count from.
+type Counted = (Day, Vec<crate::stats::DayReviews>, Vec<(Day, u32)>);
+
+fn history_and_due(store: &Store, now: DateTime<FixedOffset>) -> Result<Counted> {
     let settings = Settings::load(store.conn())?;
     let today = Day::of(now, settings.day_rollover_hour);
     let history = crate::store::stats::reviews_per_day(
@@ -80,6 +75,12 @@ pub fn dashboard(store: &Store, now: DateTime<FixedOffset>) -> Result<Dashboard>
         settings.day_rollover_hour,
     )?;
     let due = crate::store::stats::due_per_day(store.conn())?;
+    Ok((today, history, due))
+}
+
+/// Reads the database and builds the dashboard for `now` (what the full-screen `stats` shows).
+pub fn dashboard(store: &Store, now: DateTime<FixedOffset>) -> Result<Dashboard> {
+    let (today, history, due) = history_and_due(store, now)?;
     let study = super::load_study(store, &[], now)?;
     let mut decks = Vec::new();
     for (id, exam, readiness) in study.readiness() {
